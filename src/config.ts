@@ -1,0 +1,149 @@
+import path from 'node:path';
+import { config as loadDotenv } from 'dotenv';
+import { ConfigError } from './errors.js';
+
+export type Env = Record<string, string | undefined>;
+
+/** The one validated configuration object. Built once by `loadConfig()`. */
+export interface Config {
+  corpusDir: string;
+  indexDir: string;
+  cacheDir: string;
+  /** Embedder id: `glove` (default, offline), `hash`, `ollama:<model>`, `openai:<model>`. */
+  embedder: string;
+  ollamaBaseUrl: string;
+  openaiBaseUrl: string;
+  openaiApiKey: string | undefined;
+  /** Timeout for calls to an embedding endpoint, ms. */
+  embedTimeoutMs: number;
+  topK: number;
+  /** hnswlib search depth (LangChain leaves it at hnswlib's default of 10). */
+  efSearch: number;
+  keepGenerations: number;
+  maxFileBytes: number;
+  maxQuestionChars: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  discord: DiscordConfig;
+}
+
+export interface DiscordConfig {
+  token: string | undefined;
+  applicationId: string | undefined;
+  guildId: string | undefined;
+  apiUrl: string | undefined;
+  cdnUrl: string | undefined;
+  moderatorRoleIds: string[];
+  moderatorChannelId: string | undefined;
+  messageContentIntent: boolean;
+  rateLimitPerMinute: number;
+  maxInFlight: number;
+  maxUploadBytes: number;
+  feedbackFile: string;
+}
+
+const SNOWFLAKE = /^\d{17,20}$/;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  return t === '' ? undefined : t;
+}
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const v = str(env, name);
+  if (v === undefined) return def;
+  if (!/^-?\d+$/.test(v)) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const v = str(env, name);
+  if (v === undefined) return def;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(name, `expected true or false, got "${v}"`);
+}
+
+function url(env: Env, name: string, def: string | undefined): string | undefined {
+  const v = str(env, name) ?? def;
+  if (v === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(name, `expected an http(s) URL, got "${v}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `expected an http(s) URL, got "${v}"`);
+  return v.replace(/\/+$/, '');
+}
+
+function snowflake(env: Env, name: string): string | undefined {
+  const v = str(env, name);
+  if (v !== undefined && !SNOWFLAKE.test(v)) throw new ConfigError(name, `expected a Discord id (17–20 digits), got "${v}"`);
+  return v;
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], def: T): T {
+  const v = str(env, name);
+  if (v === undefined) return def;
+  const lower = v.toLowerCase() as T;
+  if (!values.includes(lower)) throw new ConfigError(name, `expected one of ${values.join(', ')}, got "${v}"`);
+  return lower;
+}
+
+const EMBEDDER_ID = /^(glove|hash(:\d+)?|ollama:[\w.:\-/]+|openai:[\w.:\-/]+)$/;
+
+/**
+ * Builds the configuration from `env` (by default `process.env` after reading `.env`).
+ * Throws `ConfigError` naming the variable on the first invalid value.
+ */
+export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
+  const cwd = opts.cwd ?? process.cwd();
+  if (env === undefined) {
+    loadDotenv({ path: path.join(cwd, '.env'), quiet: true });
+    env = process.env;
+  }
+  const embedder = str(env, 'DOCENT_EMBEDDER') ?? 'glove';
+  if (!EMBEDDER_ID.test(embedder)) {
+    throw new ConfigError('DOCENT_EMBEDDER', `expected glove, hash, ollama:<model> or openai:<model>, got "${embedder}"`);
+  }
+  const token = str(env, 'DISCORD_TOKEN');
+  const roles = (str(env, 'MODERATOR_ROLE_IDS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const r of roles) {
+    if (!SNOWFLAKE.test(r)) throw new ConfigError('MODERATOR_ROLE_IDS', `expected comma-separated Discord role ids, got "${r}"`);
+  }
+  const resolve = (p: string) => path.resolve(cwd, p);
+  return {
+    corpusDir: resolve(str(env, 'DOCENT_CORPUS_DIR') ?? 'corpus'),
+    indexDir: resolve(str(env, 'DOCENT_INDEX_DIR') ?? '.docent/index'),
+    cacheDir: resolve(str(env, 'DOCENT_CACHE_DIR') ?? '.docent/cache'),
+    embedder,
+    ollamaBaseUrl: url(env, 'OLLAMA_BASE_URL', 'http://127.0.0.1:11434')!,
+    openaiBaseUrl: url(env, 'OPENAI_BASE_URL', 'https://api.openai.com/v1')!,
+    openaiApiKey: str(env, 'OPENAI_API_KEY'),
+    embedTimeoutMs: int(env, 'DOCENT_EMBED_TIMEOUT_MS', 30_000, 100, 600_000),
+    topK: int(env, 'DOCENT_TOP_K', 5, 1, 50),
+    efSearch: int(env, 'DOCENT_EF_SEARCH', 128, 10, 5000),
+    keepGenerations: int(env, 'DOCENT_KEEP_GENERATIONS', 3, 1, 100),
+    maxFileBytes: int(env, 'DOCENT_MAX_FILE_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxQuestionChars: int(env, 'DOCENT_MAX_QUESTION_CHARS', 500, 10, 10_000),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    discord: {
+      token,
+      applicationId: snowflake(env, 'DISCORD_APPLICATION_ID'),
+      guildId: snowflake(env, 'DISCORD_GUILD_ID'),
+      apiUrl: url(env, 'DISCORD_API_URL', undefined),
+      cdnUrl: url(env, 'DISCORD_CDN_URL', undefined),
+      moderatorRoleIds: roles,
+      moderatorChannelId: snowflake(env, 'MODERATOR_CHANNEL_ID'),
+      messageContentIntent: bool(env, 'DISCORD_MESSAGE_CONTENT_INTENT', false),
+      rateLimitPerMinute: int(env, 'DISCORD_RATE_LIMIT_PER_MINUTE', 6, 1, 1000),
+      maxInFlight: int(env, 'DISCORD_MAX_IN_FLIGHT', 4, 1, 100),
+      maxUploadBytes: int(env, 'DISCORD_MAX_UPLOAD_BYTES', 2 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+      feedbackFile: resolve(str(env, 'DOCENT_FEEDBACK_FILE') ?? '.docent/feedback.jsonl'),
+    },
+  };
+}
