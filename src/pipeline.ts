@@ -46,3 +46,238 @@ export interface DocentApi {
   rollback(): Promise<{ generation: string }>;
   close(): Promise<void>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Implementation
+
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from './config.js';
+import { extractAnswer, type ExtractOptions } from './answer/extractive.js';
+import { cleanQuestion } from './answer/question.js';
+import { createEmbeddings } from './embeddings/index.js';
+import type { DocentEmbeddings } from './embeddings/types.js';
+import { UserError } from './errors.js';
+import { buildIndex, findServingGeneration, type BuildProgress } from './ingest/build.js';
+import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, setCurrent, verifyGeneration } from './ingest/store.js';
+import { safeCorpusPath, validateUpload } from './ingest/upload.js';
+import { silentLogger, type Logger } from './log.js';
+import { LoadedIndex } from './retrieval/loaded-index.js';
+import { search, type FusionMode } from './retrieval/search.js';
+
+export interface OpenOptions {
+  logger?: Logger;
+  /** Build the index from the corpus when none exists (default true). */
+  autoBuild?: boolean;
+  /** Use this embedder instead of the one config names (tests, bench). */
+  embeddings?: DocentEmbeddings;
+  onProgress?: (p: BuildProgress) => void;
+  /** Check for a new generation at most this often, ms (default 250); 0 checks on every question. */
+  refreshMs?: number;
+}
+
+export interface AskOptions extends AnswerOptionsExt {}
+interface AnswerOptionsExt {
+  k?: number;
+  history?: import('./types.js').Turn[];
+  /** Retrieval ablation (eval): hybrid (default), rrf, lexical, dense. */
+  mode?: FusionMode;
+  threshold?: ExtractOptions['threshold'];
+}
+
+/**
+ * The pipeline. Holds the serving generation and swaps in a new one when CURRENT changes
+ * (after a re-index here or in another process); a question keeps the generation it started
+ * with until it is answered.
+ */
+export class Docent implements DocentApi {
+  private index: LoadedIndex;
+  private lastCheck = 0;
+  private swapping: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly config: Config,
+    readonly embeddings: DocentEmbeddings,
+    private readonly logger: Logger,
+    index: LoadedIndex,
+    private readonly refreshMs: number,
+  ) {
+    this.index = index;
+  }
+
+  static async open(config: Config, opts: OpenOptions = {}): Promise<Docent> {
+    const logger = opts.logger ?? silentLogger;
+    const embeddings = opts.embeddings ?? (await createEmbeddings(config));
+    if (!(await readLock(config.indexDir))) await cleanupLeftovers(config.indexDir);
+    let serving = await findServingGeneration(config.indexDir, logger);
+    if (!serving) {
+      if (opts.autoBuild === false) {
+        throw new UserError('INDEX_MISSING', `No index in ${config.indexDir}. Build it with \`npm run ingest\`.`);
+      }
+      logger.info('no index yet: building it from the corpus', { corpus: config.corpusDir });
+      await buildIndex({ config, embeddings, logger, onProgress: opts.onProgress, purpose: 'first build' });
+      serving = await findServingGeneration(config.indexDir, logger);
+      if (!serving) throw new UserError('INDEX_MISSING', 'The index could not be built.');
+    }
+    const index = await Docent.loadFirstGood(config, embeddings, logger, serving.dir);
+    return new Docent(config, embeddings, logger, index, opts.refreshMs ?? 250);
+  }
+
+  /** Loads `preferred`, or the newest older generation that loads, if it is damaged. */
+  private static async loadFirstGood(config: Config, embeddings: DocentEmbeddings, logger: Logger, preferred: string): Promise<LoadedIndex> {
+    try {
+      return await LoadedIndex.load(preferred, embeddings, config.efSearch);
+    } catch (err) {
+      if ((err as UserError).code === 'INDEX_EMBEDDER_MISMATCH') throw err;
+      logger.warn('index generation failed to load; trying an older one', { generation: path.basename(preferred), error: (err as Error).message });
+      const gens = (await listGenerations(config.indexDir)).filter((g) => g < path.basename(preferred)).reverse();
+      for (const g of gens) {
+        try {
+          return await LoadedIndex.load(path.join(config.indexDir, g), embeddings, config.efSearch);
+        } catch (e) {
+          logger.warn('index generation failed to load', { generation: g, error: (e as Error).message });
+        }
+      }
+      throw err;
+    }
+  }
+
+  get generation(): string {
+    return this.index.generation;
+  }
+
+  /** The serving generation (after picking up a newer one, if CURRENT moved). */
+  async current(): Promise<LoadedIndex> {
+    await this.refresh();
+    return this.index;
+  }
+
+  /** Swaps in the generation CURRENT points at, if it is new and loads. Never throws. */
+  async refresh(force = false): Promise<void> {
+    const now = Date.now();
+    if (!force && now - this.lastCheck < this.refreshMs) return this.swapping ?? undefined;
+    this.lastCheck = now;
+    if (this.swapping) return this.swapping;
+    this.swapping = (async () => {
+      try {
+        const name = await readCurrentName(this.config.indexDir);
+        if (!name || name === this.index.generation || this.closed) return;
+        const next = await LoadedIndex.load(path.join(this.config.indexDir, name), this.embeddings, this.config.efSearch);
+        this.index = next;
+        this.logger.info('switched to a new index generation', { generation: name, chunks: next.chunks.length });
+      } catch (err) {
+        this.logger.warn('new index generation did not load; still serving the previous one', { error: (err as Error).message });
+      } finally {
+        this.swapping = null;
+      }
+    })();
+    return this.swapping;
+  }
+
+  async answer(question: string, options: AnswerOptionsExt = {}): Promise<AnswerResult> {
+    const t0 = performance.now();
+    const q = cleanQuestion(question, this.config.maxQuestionChars);
+    if (!q.ok) throw new UserError(q.code, q.message);
+    const index = await this.current();
+    const k = options.k ?? this.config.topK;
+    const out = await search(index, this.embeddings, q.value, { k: Math.max(k, 8), history: options.history, mode: options.mode });
+    const ans = await extractAnswer(q.value, out, index, this.embeddings, { threshold: options.threshold });
+    return {
+      question: q.value,
+      ...ans,
+      retrieved: out.hits.slice(0, k),
+      generation: index.generation,
+      ms: Math.round(performance.now() - t0),
+    };
+  }
+
+  sources(): SourceInfo[] {
+    return this.index.manifest.docs.map((d) => ({ source: d.source, title: d.title, chunks: d.chunks, indexedAt: d.indexedAt }));
+  }
+
+  async reindex(opts: { force?: boolean; purpose?: string; onProgress?: (p: BuildProgress) => void } = {}): Promise<ReindexReport> {
+    const report = await buildIndex({ config: this.config, embeddings: this.embeddings, logger: this.logger, force: opts.force, purpose: opts.purpose ?? 'reindex', onProgress: opts.onProgress });
+    await this.refresh(true);
+    return report;
+  }
+
+  async addDocument(fileName: string, bytes: Buffer): Promise<ReindexReport> {
+    const v = validateUpload({ fileName, bytes }, { maxBytes: this.config.discord.maxUploadBytes });
+    if (!v.ok) throw new UserError('UPLOAD_REJECTED', v.message);
+    const safe = safeCorpusPath(this.config.corpusDir, v.value.fileName);
+    if (!safe.ok) throw new UserError('UPLOAD_REJECTED', safe.message);
+    const target = safe.value;
+    // refuse early if a re-index is running, before the corpus is touched
+    const release = await acquireLock(this.config.indexDir, `upload of ${v.value.fileName}`);
+    await release();
+    const previous = await fs.readFile(target).catch(() => null);
+    const tmp = `${target}.${process.pid}.upload.tmp`;
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, target);
+    try {
+      const report = await this.reindex({ purpose: `upload of ${v.value.fileName}` });
+      const s = path.relative(this.config.corpusDir, target).split(path.sep).join('/');
+      const bad = report.skipped.find((x) => x.source === s);
+      if (bad) throw new UserError('UPLOAD_REJECTED', `${v.value.fileName} was not indexed: ${bad.message}`);
+      return report;
+    } catch (err) {
+      // put the corpus back as it was; the previous index is still serving
+      if (previous) await fs.writeFile(target, previous);
+      else await fs.rm(target, { force: true });
+      if ((err as UserError).code === 'UPLOAD_REJECTED') await this.reindex({ purpose: 'undo upload' }).catch(() => {});
+      throw err;
+    }
+  }
+
+  async removeDocument(source: string): Promise<ReindexReport> {
+    const known = this.sources().find((s) => s.source === source || path.basename(s.source) === source);
+    if (!known) throw new UserError('NOT_FOUND', `No indexed document is called "${source}". Use /sources to see the names.`);
+    const root = path.resolve(this.config.corpusDir);
+    const target = path.resolve(root, known.source);
+    if (path.relative(root, target).startsWith('..')) throw new UserError('NOT_FOUND', `"${source}" is not inside the corpus folder.`);
+    const release = await acquireLock(this.config.indexDir, `removal of ${known.source}`);
+    await release();
+    const previous = await fs.readFile(target).catch(() => null);
+    await fs.rm(target, { force: true });
+    try {
+      return await this.reindex({ purpose: `removal of ${known.source}` });
+    } catch (err) {
+      if (previous) await fs.writeFile(target, previous);
+      throw err;
+    }
+  }
+
+  async rollback(): Promise<{ generation: string }> {
+    const generation = await rollbackIndex(this.config.indexDir);
+    await this.refresh(true);
+    return { generation };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.swapping;
+  }
+}
+
+/** Points CURRENT at the newest valid generation older than the current one. */
+export async function rollbackIndex(indexDir: string): Promise<string> {
+  const release = await acquireLock(indexDir, 'rollback');
+  try {
+    const current = await readCurrentName(indexDir);
+    const older = (await listGenerations(indexDir)).filter((g) => !current || g < current).reverse();
+    for (const g of older) {
+      try {
+        await verifyGeneration(path.join(indexDir, g));
+        await setCurrent(indexDir, g);
+        return g;
+      } catch {
+        // damaged: try the next older one
+      }
+    }
+    throw new UserError('NO_PREVIOUS_GENERATION', `There is no earlier index generation to roll back to (current: ${current ?? 'none'}).`);
+  } finally {
+    await release();
+  }
+}

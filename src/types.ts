@@ -101,6 +101,8 @@ export interface AnswerResult {
   retrieved: Hit[];
   /** When not answered: closest sources, best first. */
   closest: Array<{ source: string; title: string; section: string; lines: [number, number] }>;
+  /** How well the best sentence supports an answer (0–1); below the threshold the bot refuses. */
+  support?: number;
   /** Generation id of the index that answered. */
   generation: string;
   ms: number;

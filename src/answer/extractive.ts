@@ -1,0 +1,290 @@
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import { lineOf, lineStarts, sentenceSpans } from '../ingest/chunker.js';
+import type { LoadedIndex } from '../retrieval/loaded-index.js';
+import type { SearchOutput } from '../retrieval/search.js';
+import { isStopword, stem, words } from '../retrieval/text.js';
+import type { AnswerResult, Chunk, Citation, Hit } from '../types.js';
+
+/**
+ * Extractive answering, no language model: the sentences (or table rows) of the retrieved
+ * chunks are scored against the question, the best are kept in reading order, and each is cited
+ * with a verbatim quote sliced from the document text. When no sentence covers the question
+ * well enough, the answer says so and names the closest sources instead.
+ */
+export interface ExtractOptions {
+  /** Soft cap on the answer text (default 500 characters). */
+  maxChars?: number;
+  /** Minimum support of the best sentence for an answer (see `calibrated` below). */
+  threshold?: number;
+}
+
+/** Optional word-vector access (the GloVe embedder has it): lets "profit" match "income". */
+export interface WordVectors {
+  wordVector(word: string): ArrayLike<number> | null;
+}
+
+function hasWordVectors(e: unknown): e is WordVectors {
+  return typeof (e as WordVectors | null)?.wordVector === 'function';
+}
+
+/**
+ * Support threshold: the best sentence's support (weighted coverage of the question's terms,
+ * exact or by word-vector similarity, plus its dense similarity) must reach this. Calibrated on
+ * the dev sets with `npm run eval -- --calibrate` (see README: refusal calibration).
+ */
+export const DEFAULT_THRESHOLD = 0.42;
+
+interface Unit {
+  chunk: Chunk;
+  hitRank: number;
+  start: number;
+  end: number;
+  text: string;
+  order: number;
+  /** Text that gives the unit its meaning without being part of it: a table's header row, a list's lead-in line. */
+  context: string;
+  /** Index of the sentence before this one in the same paragraph, if any (in `units`). */
+  prev: number | null;
+}
+
+interface Scored extends Unit {
+  coverage: number;
+  dense: number;
+  support: number;
+  score: number;
+}
+
+const MONTH = /\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(tember)?|oct(ober)?|nov(ember)?|dec(ember)?)\b/i;
+const YEAR = /\b(1[0-9]{3}|20[0-9]{2})s?\b/;
+const NUMBER = /[$¥€£]?\d[\d,.]*\s*(%|percent|[kmbt]n?\b|million|billion|thousand|trillion)?/i;
+
+type QType = 'when' | 'quantity' | 'who' | 'define' | 'other';
+
+/** "What is X?" / "Who are X?": the subject X, else null. */
+function definitionSubject(q: string): string | null {
+  const m = /^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?([^?]{1,60}?)\s*\??\s*$/i.exec(q);
+  return m ? m[1] : null;
+}
+
+function questionType(q: string): QType {
+  const s = q.toLowerCase();
+  if (definitionSubject(q)) return 'define';
+  if (/\b(when|what (year|date|month|day|time)|which (year|date|month))\b/.test(s)) return 'when';
+  if (/\b(how (many|much|long|far|old|large|big)|what (percentage|percent|amount|number|share)|by how)\b/.test(s)) return 'quantity';
+  if (/\b(who|whom|whose)\b/.test(s)) return 'who';
+  return 'other';
+}
+
+function typeBonus(t: QType, text: string, question: string): number {
+  if (t === 'when') return MONTH.test(text) || YEAR.test(text) ? 0.08 : 0;
+  if (t === 'quantity') return NUMBER.test(text) ? 0.08 : 0;
+  if (t === 'define') {
+    // a defining sentence names the subject and says what it is: "X is …", "X, the …", "X — …"
+    const subj = definitionSubject(question)!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`\\b${subj}(\\s+(is|are|was|were)\\s+(an?|the|one)\\b|\\s*(,|—|–|:)\\s*(an?|the)\\b|\\s+(is|are|was|were)\\s+\\S+[’']s\\b)`, 'i').test(text) ? 0.1 : 0;
+  }
+  if (t === 'who') {
+    const qw = new Set(words(question));
+    const names = text.match(/\b\p{Lu}[\p{L}’'-]+(\s+\p{Lu}[\p{L}’'-]+)+/gu) ?? [];
+    return names.some((n) => !words(n).every((w) => qw.has(w))) ? 0.06 : 0;
+  }
+  return 0;
+}
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+function norm(a: ArrayLike<number>): number {
+  return Math.sqrt(dot(a, a)) || 1;
+}
+
+/** Cuts list markers and Markdown decoration from the start of a unit (the quote stays verbatim). */
+function trimMarker(text: string, start: number, end: number): [number, number] {
+  const m = /^(\s*(?:[-*+•]|\d{1,3}[.)])\s+|#{1,6}\s+|>\s*)/.exec(text.slice(start, end));
+  return m ? [start + m[0].length, end] : [start, end];
+}
+
+function unitsOf(hits: Hit[], index: LoadedIndex): Unit[] {
+  const out: Unit[] = [];
+  const seen = new Set<string>();
+  let order = 0;
+  for (const h of hits) {
+    const c = h.chunk;
+    const doc = index.docTexts.get(c.source);
+    if (doc === undefined) continue;
+    const header = c.kind === 'table' ? c.text.slice(0, c.text.length - (c.end - c.start)) : '';
+    const spans: Array<[number, number]> = c.kind === 'table' ? [[c.start, c.end]] : sentenceSpans(doc, c.start, c.end);
+    let leadIn = '';
+    let last: { index: number; end: number } | null = null;
+    for (const [s0, e0] of spans) {
+      const [s, e] = trimMarker(doc, s0, e0);
+      const isItem = s !== s0;
+      const key = `${c.source}\u0000${s}`;
+      const text = doc.slice(s, e);
+      const sameParagraph = last !== null && !doc.slice(last.end, s0).includes('\n');
+      if (!isItem && /:\s*$/.test(text)) leadIn = text;
+      if (seen.has(key) || e - s < 2 || !/[\p{L}\p{N}]/u.test(text)) continue;
+      seen.add(key);
+      out.push({ chunk: c, hitRank: h.rank, start: s, end: e, text, order: order++, context: header || (isItem ? leadIn : ''), prev: sameParagraph ? last!.index : null });
+      last = { index: out.length - 1, end: e };
+    }
+  }
+  return out;
+}
+
+/** Text of a unit as shown in the answer: table pipes become separators, whitespace folded. */
+function display(u: Unit): string {
+  let t = u.text;
+  if (u.chunk.kind === 'table') {
+    t = t
+      .split('|')
+      .map((c) => c.trim())
+      .filter(Boolean)
+      .join(' — ');
+  }
+  return t.replace(/\s+/g, ' ').replace(/\*\*|__|`/g, '').trim();
+}
+
+function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const sp = cut.lastIndexOf(' ');
+  return `${(sp > max * 0.6 ? cut.slice(0, sp) : cut).replace(/[\s,;:—-]+$/, '')}…`;
+}
+
+export function sectionOf(c: Chunk): string {
+  return c.headings.join(' › ');
+}
+
+export async function extractAnswer(
+  question: string,
+  out: SearchOutput,
+  index: LoadedIndex,
+  embeddings: EmbeddingsInterface,
+  opts: ExtractOptions = {},
+): Promise<Pick<AnswerResult, 'answered' | 'answer' | 'citations' | 'closest'> & { support: number }> {
+  const maxChars = opts.maxChars ?? 500;
+  const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
+  const hits = out.hits;
+  const closest = hits.slice(0, 3).map((h) => ({
+    source: h.chunk.source,
+    title: h.chunk.title,
+    section: sectionOf(h.chunk),
+    lines: [h.chunk.lineStart, h.chunk.lineEnd] as [number, number],
+  }));
+
+  // question terms with IDF weights; conversation terms count less
+  const qWords = new Map<string, string>();
+  for (const w of words(question)) if (!isStopword(w)) qWords.set(stem(w), w);
+  const weights = new Map<string, number>();
+  for (const t of qWords.keys()) weights.set(t, index.lexical.idf(t));
+  for (const [t, w] of out.contextTerms) if (!weights.has(t)) weights.set(t, index.lexical.idf(t) * w);
+  const totalWeight = [...weights.values()].reduce((a, b) => a + b, 0);
+
+  const units = unitsOf(hits, index);
+  if (units.length === 0 || totalWeight === 0) {
+    return { answered: false, answer: refusal(closest), citations: [], closest, support: 0 };
+  }
+  const vecs = await embeddings.embedDocuments(units.map((u) => u.text));
+  const qv = out.queryVector;
+  const wv = hasWordVectors(embeddings) ? embeddings : null;
+  const qVecs = new Map<string, { v: ArrayLike<number>; n: number } | null>();
+  if (wv) {
+    for (const [t, w] of qWords) {
+      const v = wv.wordVector(w);
+      qVecs.set(t, v ? { v, n: norm(v) } : null);
+    }
+  }
+  const qType = questionType(question);
+
+  const scored: Scored[] = units.map((u, i) => {
+    const uWords = words(u.text).filter((w) => !isStopword(w));
+    const uTerms = new Set(uWords.map(stem));
+    const headTerms = new Set(words(u.chunk.headings.join(' ')).filter((w) => !isStopword(w)).map(stem));
+    const ctxTerms = new Set(words(u.context).filter((w) => !isStopword(w)).map(stem));
+    let covered = 0;
+    for (const [t, w] of weights) {
+      let m = uTerms.has(t) ? 1 : ctxTerms.has(t) ? 0.8 : headTerms.has(t) ? 0.6 : 0;
+      const qvec = qVecs.get(t);
+      if (m < 1 && qvec) {
+        // soft match: the closest word of the sentence by word-vector cosine
+        let best = 0;
+        for (const uw of uWords) {
+          const v = wv!.wordVector(uw);
+          if (!v) continue;
+          const sim = dot(qvec.v, v) / (qvec.n * norm(v));
+          if (sim > best) best = sim;
+        }
+        if (best >= 0.5) m = Math.max(m, Math.min(0.8, best));
+      }
+      covered += w * m;
+    }
+    const coverage = covered / totalWeight;
+    const dense = Math.max(0, dot(vecs[i], qv) / norm(vecs[i]));
+    const support = 0.75 * coverage + 0.25 * dense;
+    const score = support + typeBonus(qType, u.text, question) + 0.04 / u.hitRank;
+    return { ...u, coverage, dense, support, score };
+  });
+
+  scored.sort((a, b) => b.score - a.score);
+  const best = scored[0];
+  if (best.support < threshold) {
+    return { answered: false, answer: refusal(closest), citations: [], closest, support: best.support };
+  }
+
+  // the best sentence, then strong runners-up and the sentence right after the best one
+  // (answers often complete in the next sentence: "… Perhaps Amazon is the closest.")
+  const chosen: Scored[] = [best];
+  let length = display(best).length;
+  const next = scored.find((s) => s.chunk.source === best.chunk.source && s.start > best.end && best.chunk.kind !== 'table' && /^\s*$/.test((index.docTexts.get(s.chunk.source) ?? '').slice(best.end, s.start)));
+  // a sentence that opens with a pronoun or demonstrative leans on the one before it
+  const anaphoric = /^(it|its|they|their|these|this|those|that|such|he|she|his|her|there)\b/i.test(best.text);
+  const before = anaphoric && best.prev !== null ? scored.find((s) => s.order === best.prev) : undefined;
+  const runnersUp = scored.slice(1).filter((s) => s !== next && s !== before && s.score >= best.score * 0.8);
+  const candidates = [...(before ? [before] : []), ...(next && next.text.length <= 200 ? [next] : []), ...runnersUp];
+  for (const s of candidates) {
+    if (chosen.length >= 3) break;
+    const len = display(s).length + 6;
+    if (length + len > maxChars) continue;
+    chosen.push(s);
+    length += len;
+  }
+  chosen.sort((a, b) => a.order - b.order || a.start - b.start);
+
+  const citations: Citation[] = [];
+  const parts: string[] = [];
+  const lineCache = new Map<string, number[]>();
+  for (const u of chosen) {
+    const doc = index.docTexts.get(u.chunk.source)!;
+    let starts = lineCache.get(u.chunk.source);
+    if (!starts) lineCache.set(u.chunk.source, (starts = lineStarts(doc)));
+    const n = citations.length + 1;
+    citations.push({
+      n,
+      source: u.chunk.source,
+      title: u.chunk.title,
+      section: sectionOf(u.chunk),
+      lines: [lineOf(starts, u.start), lineOf(starts, u.end - 1)],
+      quote: u.text,
+      chunkId: u.chunk.id,
+    });
+    parts.push(`${display(u)} [${n}]`);
+  }
+  let answer = parts.join(' ');
+  if (answer.length > maxChars) {
+    // one long sentence: keep the best one alone, shortened at a word boundary
+    const first = citations[chosen.indexOf(best)];
+    return { answered: true, answer: `${shorten(display(best), maxChars - 5)} [1]`, citations: [{ ...first, n: 1 }], closest, support: best.support };
+  }
+  return { answered: true, answer, citations, closest, support: best.support };
+}
+
+function refusal(closest: AnswerResult['closest']): string {
+  const base = "I couldn't find an answer to that in the indexed documents.";
+  if (closest.length === 0) return base;
+  const list = closest.map((c) => `${c.title}${c.section ? ` › ${c.section}` : ''} (lines ${c.lines[0]}–${c.lines[1]})`);
+  return `${base} The closest passages are in: ${[...new Set(list)].join('; ')}.`;
+}

@@ -1,0 +1,71 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type Config, type Env } from '../config.js';
+import { errorMessage, isUserError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import type { AnswerResult } from '../types.js';
+
+/** Parses argv; on a bad option prints the message and usage, sets exitCode 2 and returns null. */
+export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`${errorMessage(err)}\n\n${usage}\n`);
+    process.exitCode = 2;
+    return null;
+  }
+}
+
+/** Config from env with --corpus/--index overrides. */
+export function cliConfig(over: { corpus?: string; index?: string }, env?: Env): Config {
+  const e = { ...(env ?? process.env) };
+  const cfg = loadConfig(env === undefined ? undefined : e);
+  if (over.corpus) cfg.corpusDir = new URL(over.corpus, `file://${process.cwd()}/`).pathname;
+  if (over.index) cfg.indexDir = new URL(over.index, `file://${process.cwd()}/`).pathname;
+  return cfg;
+}
+
+export function cliLogger(cfg?: Config): Logger {
+  // terminals get warnings and errors unless LOG_LEVEL asks for more
+  return createLogger({ level: process.env.LOG_LEVEL ? (cfg?.logLevel ?? 'warn') : 'warn' });
+}
+
+/** Runs a CLI main: user errors print their message (exit 1), others their stack (exit 1). */
+export async function runMain(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (err) {
+    if (isUserError(err)) process.stderr.write(`error: ${err.message}\n`);
+    else process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** The JSON shape of `ask --json` (one object, or one line per question in batch mode). */
+export function toJson(r: AnswerResult, id?: unknown) {
+  return {
+    ...(id !== undefined ? { id } : {}),
+    question: r.question,
+    answered: r.answered,
+    answer: r.answer,
+    citations: r.citations.map((c) => ({ n: c.n, source: c.source, title: c.title, section: c.section, lines: c.lines, quote: c.quote })),
+    retrieved: r.retrieved.map((h) => ({ chunkId: h.chunk.id, source: h.chunk.source, text: h.chunk.text, score: round(h.score) })),
+    ms: r.ms,
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/** Human-readable answer with its sources, for the terminal. */
+export function formatAnswer(r: AnswerResult): string {
+  const lines = [r.answer, ''];
+  if (r.citations.length) {
+    lines.push('Sources:');
+    for (const c of r.citations) {
+      lines.push(`  [${c.n}] ${c.title}${c.section ? ` › ${c.section}` : ''} — ${c.source}, lines ${c.lines[0]}–${c.lines[1]}`);
+      lines.push(`      “${c.quote.length > 300 ? c.quote.slice(0, 299) + '…' : c.quote}”`);
+    }
+  }
+  return lines.join('\n');
+}

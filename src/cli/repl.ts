@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { isUserError } from '../errors.js';
+import { Docent } from '../pipeline.js';
+import type { AnswerResult, Turn } from '../types.js';
+import { cliConfig, cliLogger, formatAnswer, parseCli, runMain } from './common.js';
+
+const USAGE = `Usage
+  npm run repl -- [--corpus DIR] [--index DIR]
+
+Ask questions one after another; follow-ups ("When was it announced?") use the conversation.
+
+Commands
+  :why         the last answer's retrieved chunks: lexical, dense and fused ranks and scores
+  :sources     the indexed documents
+  :k N         how many chunks to retrieve (now {k})
+  :new         forget the conversation (start a new topic)
+  :reindex     rebuild the index from the corpus (the old one serves until the new one is ready)
+  :help        this help
+  :quit        leave (also Ctrl-D)`;
+
+function why(r: AnswerResult | null): string {
+  if (!r) return 'Ask a question first.';
+  const f = (x: number | null, d = 3) => (x === null ? '—' : x.toFixed(d));
+  const rows = r.retrieved.map((h) => {
+    const c = h.chunk;
+    const snippet = c.text.replace(/\s+/g, ' ').slice(0, 90);
+    return `#${h.rank}  fused ${f(h.score)} | lexical ${h.lexicalRank ?? '—'} (${f(h.lexicalScore, 2)}) | dense ${h.denseRank ?? '—'} (${f(h.denseScore)})\n    ${c.source}${c.headings.length ? ' › ' + c.headings.join(' › ') : ''}, lines ${c.lineStart}–${c.lineEnd}\n    ${snippet}…`;
+  });
+  return [`Question: ${r.question}  (generation ${r.generation}, support ${f(r.support ?? null)})`, ...rows].join('\n');
+}
+
+await runMain(async () => {
+  const args = parseCli(process.argv.slice(2), { corpus: { type: 'string' }, index: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } }, USAGE);
+  if (!args) return;
+  if (args.values.help) return void process.stdout.write(USAGE.replace('{k}', '5') + '\n');
+  const config = cliConfig({ corpus: args.values.corpus, index: args.values.index });
+  const docent = await Docent.open(config, { logger: cliLogger(config) });
+  const historyFile = path.join(path.dirname(config.indexDir), 'repl_history');
+  let saved: string[] = [];
+  try {
+    saved = fs.readFileSync(historyFile, 'utf8').split('\n').filter(Boolean).reverse().slice(0, 500);
+  } catch {
+    // first session
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY, history: saved, historySize: 500, prompt: 'docent> ' });
+  let k = config.topK;
+  let last: AnswerResult | null = null;
+  let turns: Turn[] = [];
+  const print = (s: string) => process.stdout.write(s + '\n');
+  print(`Docent — ${docent.sources().length} document(s), index ${docent.generation}. Ask a question, or :help.`);
+  rl.prompt();
+  for await (const line of rl) {
+    const input = line.trim();
+    if (input && process.stdin.isTTY) fs.promises.appendFile(historyFile, input + '\n').catch(() => {});
+    try {
+      if (!input) {
+        // nothing
+      } else if (input === ':quit' || input === ':q' || input === ':exit') {
+        break;
+      } else if (input === ':help') {
+        print(USAGE.replace('{k}', String(k)));
+      } else if (input === ':why') {
+        print(why(last));
+      } else if (input === ':sources') {
+        for (const s of docent.sources()) print(`${s.title} — ${s.source} (${s.chunks} chunks, indexed ${s.indexedAt})`);
+      } else if (input === ':new') {
+        turns = [];
+        print('New conversation.');
+      } else if (input.startsWith(':k')) {
+        const n = Number(input.slice(2).trim());
+        if (Number.isInteger(n) && n >= 1 && n <= 50) {
+          k = n;
+          print(`k = ${k}`);
+        } else print(':k expects a whole number from 1 to 50');
+      } else if (input === ':reindex') {
+        const r = await docent.reindex({ purpose: 'repl :reindex' });
+        print(r.noChange ? `Up to date (${r.generation}).` : `Now serving ${r.generation}: ${r.added.length} added, ${r.changed.length} changed, ${r.removed.length} removed, ${r.unchanged.length} unchanged; ${r.embedded} chunks embedded in ${r.ms} ms.`);
+        for (const s of r.skipped) print(`  skipped ${s.source}: ${s.message}`);
+      } else if (input.startsWith(':')) {
+        print(`Unknown command ${input}. Try :help.`);
+      } else {
+        last = await docent.answer(input, { k, history: turns });
+        turns = [...turns, { question: last.question, answer: last.answer }].slice(-4);
+        print(formatAnswer(last));
+      }
+    } catch (err) {
+      if (isUserError(err)) print(`error: ${err.message}`);
+      else throw err;
+    }
+    rl.prompt();
+  }
+  rl.close();
+  await docent.close();
+});

@@ -1,0 +1,221 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import type { DocentEmbeddings } from '../embeddings/types.js';
+import type { Logger } from '../log.js';
+import { silentLogger } from '../log.js';
+import type { ReindexReport } from '../pipeline.js';
+import { DenseIndex, HNSW_EF_CONSTRUCTION, HNSW_M } from '../retrieval/dense.js';
+import { LexicalIndex } from '../retrieval/lexical.js';
+import type { Chunk, LoadedDoc } from '../types.js';
+import { chunkDocument } from './chunker.js';
+import { loadCorpus } from './corpus.js';
+import {
+  CHUNKER_VERSION,
+  FORMAT_VERSION,
+  acquireLock,
+  activeBuilds,
+  bufferToVectors,
+  cleanupLeftovers,
+  commitBuild,
+  createBuildDir,
+  listGenerations,
+  pruneGenerations,
+  readCurrentName,
+  vectorsToBuffer,
+  verifyGeneration,
+  writeFileSynced,
+  type DocRecord,
+  type Manifest,
+} from './store.js';
+
+export type BuildStage = 'load' | 'chunk' | 'embed' | 'index' | 'write';
+export interface BuildProgress {
+  stage: BuildStage;
+  done: number;
+  total: number;
+  detail?: string;
+}
+
+export interface BuildOptions {
+  config: Config;
+  embeddings: DocentEmbeddings;
+  logger?: Logger;
+  onProgress?: (p: BuildProgress) => void;
+  /** Write a new generation even when nothing changed. */
+  force?: boolean;
+  /** Shown to a second writer that is refused ("ingest (shell)", "/reindex by …"). */
+  purpose?: string;
+  /** Embedding batch size (default 256). */
+  batchSize?: number;
+}
+
+/** The newest generation that verifies, starting at CURRENT (null when there is none). */
+export async function findServingGeneration(indexDir: string, logger: Logger = silentLogger): Promise<{ dir: string; manifest: Manifest } | null> {
+  const current = await readCurrentName(indexDir);
+  const gens = await listGenerations(indexDir);
+  const order = current ? [current, ...gens.filter((g) => g !== current).reverse()] : gens.reverse();
+  for (const g of order) {
+    const dir = path.join(indexDir, g);
+    try {
+      return { dir, manifest: await verifyGeneration(dir) };
+    } catch (err) {
+      logger.warn('skipping a damaged index generation', { generation: g, error: (err as Error).message });
+    }
+  }
+  return null;
+}
+
+async function previousVectors(prev: { dir: string; manifest: Manifest } | null, embedderId: string): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  if (!prev || prev.manifest.embedder.id !== embedderId) return out;
+  const chunks = JSON.parse(await fs.readFile(path.join(prev.dir, 'chunks.json'), 'utf8')) as Chunk[];
+  const vectors = bufferToVectors(await fs.readFile(path.join(prev.dir, 'vectors.f32')), prev.manifest.embedder.dimensions);
+  chunks.forEach((c, i) => out.set(c.id, vectors[i]));
+  return out;
+}
+
+/**
+ * Incremental, atomic (re)build of the index from the corpus folder.
+ *
+ * Documents are compared by content hash with the serving generation. Vectors of unchanged
+ * chunks are reused from it, only new chunks are embedded, and the HNSW graph and BM25 index
+ * are rebuilt from the full set into a new generation directory, which is switched in by an
+ * atomic rename. When nothing changed, no generation is written.
+ */
+export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
+  const { config, embeddings } = opts;
+  const logger = opts.logger ?? silentLogger;
+  const progress = opts.onProgress ?? (() => {});
+  const t0 = performance.now();
+  const indexDir = config.indexDir;
+  const release = await acquireLock(indexDir, opts.purpose ?? 'ingest');
+  let buildDir: string | undefined;
+  try {
+    await cleanupLeftovers(indexDir);
+    const prev = await findServingGeneration(indexDir, logger);
+    const { docs, skipped } = await loadCorpus(config.corpusDir, {
+      maxFileBytes: config.maxFileBytes,
+      onProgress: (done, total, source) => progress({ stage: 'load', done, total, detail: source }),
+    });
+    const prevDocs = new Map((prev?.manifest.docs ?? []).map((d) => [d.source, d]));
+    const added: string[] = [];
+    const changed: string[] = [];
+    const unchanged: string[] = [];
+    for (const d of docs) {
+      const p = prevDocs.get(d.source);
+      if (!p) added.push(d.source);
+      else if (p.contentHash !== d.contentHash) changed.push(d.source);
+      else unchanged.push(d.source);
+    }
+    const current = new Set(docs.map((d) => d.source));
+    const removed = [...prevDocs.keys()].filter((s) => !current.has(s));
+    const sameSetup =
+      prev !== null &&
+      prev.manifest.embedder.id === embeddings.id &&
+      prev.manifest.embedder.dimensions === embeddings.dimensions &&
+      prev.manifest.chunkerVersion === CHUNKER_VERSION;
+    const base = { added, changed, removed, unchanged, skipped };
+    if (sameSetup && !opts.force && added.length === 0 && changed.length === 0 && removed.length === 0) {
+      logger.info('index is up to date', { generation: prev!.manifest.generation, documents: docs.length });
+      return { ...base, generation: prev!.manifest.generation, chunks: prev!.manifest.chunkCount, embedded: 0, noChange: true, ms: Math.round(performance.now() - t0) };
+    }
+
+    const chunks: Chunk[] = [];
+    const perDoc = new Map<string, number>();
+    docs.forEach((d: LoadedDoc, i) => {
+      const cs = chunkDocument(d);
+      perDoc.set(d.source, cs.length);
+      chunks.push(...cs);
+      progress({ stage: 'chunk', done: i + 1, total: docs.length, detail: d.source });
+    });
+
+    const reuse = await previousVectors(prev, embeddings.id);
+    const vectors: Float32Array[] = new Array(chunks.length);
+    const todo: number[] = [];
+    chunks.forEach((c, i) => {
+      const v = reuse.get(c.id);
+      if (v && v.length === embeddings.dimensions) vectors[i] = v;
+      else todo.push(i);
+    });
+    const batch = opts.batchSize ?? 256;
+    progress({ stage: 'embed', done: 0, total: todo.length });
+    for (let s = 0; s < todo.length; s += batch) {
+      const idx = todo.slice(s, s + batch);
+      const out = await embeddings.embedDocuments(idx.map((i) => embeddingText(chunks[i])));
+      idx.forEach((i, j) => (vectors[i] = Float32Array.from(out[j])));
+      progress({ stage: 'embed', done: Math.min(todo.length, s + batch), total: todo.length });
+    }
+
+    progress({ stage: 'index', done: 0, total: 2 });
+    const dense = await DenseIndex.build(vectors, embeddings.dimensions, embeddings, config.efSearch);
+    progress({ stage: 'index', done: 1, total: 2 });
+    const lexical = LexicalIndex.build(chunks);
+    progress({ stage: 'index', done: 2, total: 2 });
+
+    buildDir = await createBuildDir(indexDir);
+    activeBuilds.add(buildDir);
+    const steps = 5;
+    progress({ stage: 'write', done: 0, total: steps });
+    await writeFileSynced(path.join(buildDir, 'chunks.json'), JSON.stringify(chunks));
+    progress({ stage: 'write', done: 1, total: steps });
+    await writeFileSynced(path.join(buildDir, 'docs.json'), JSON.stringify(Object.fromEntries(docs.map((d) => [d.source, d.text]))));
+    progress({ stage: 'write', done: 2, total: steps });
+    await writeFileSynced(path.join(buildDir, 'vectors.f32'), vectorsToBuffer(vectors, embeddings.dimensions));
+    progress({ stage: 'write', done: 3, total: steps });
+    await writeFileSynced(path.join(buildDir, 'lexical.json'), lexical.toJSON());
+    progress({ stage: 'write', done: 4, total: steps });
+    if (chunks.length) await dense.save(path.join(buildDir, 'hnsw'));
+    const now = new Date().toISOString();
+    const docRecords: DocRecord[] = docs.map((d) => {
+      const p = prevDocs.get(d.source);
+      return {
+        source: d.source,
+        title: d.title,
+        format: d.format,
+        contentHash: d.contentHash,
+        bytes: d.bytes,
+        chunks: perDoc.get(d.source) ?? 0,
+        indexedAt: p && p.contentHash === d.contentHash ? p.indexedAt : now,
+        meta: d.meta,
+      };
+    });
+    const manifest = await commitBuild(indexDir, buildDir, {
+      formatVersion: FORMAT_VERSION,
+      chunkerVersion: CHUNKER_VERSION,
+      builtAt: now,
+      buildMs: Math.round(performance.now() - t0),
+      embedder: { id: embeddings.id, dimensions: embeddings.dimensions },
+      chunkCount: chunks.length,
+      docs: docRecords,
+      skipped,
+      hnsw: { m: HNSW_M, efConstruction: HNSW_EF_CONSTRUCTION },
+    });
+    activeBuilds.delete(buildDir);
+    buildDir = undefined;
+    progress({ stage: 'write', done: steps, total: steps });
+    await pruneGenerations(indexDir, config.keepGenerations);
+    const report: ReindexReport = {
+      ...base,
+      generation: manifest.generation,
+      chunks: chunks.length,
+      embedded: todo.length,
+      noChange: false,
+      ms: Math.round(performance.now() - t0),
+    };
+    logger.info('index built', { generation: report.generation, chunks: report.chunks, embedded: report.embedded, ms: report.ms });
+    return report;
+  } finally {
+    if (buildDir) {
+      activeBuilds.delete(buildDir);
+      await fs.rm(buildDir, { recursive: true, force: true }).catch(() => {});
+    }
+    await release();
+  }
+}
+
+/** What a chunk is embedded as: its section path gives short chunks their context. */
+export function embeddingText(c: Chunk): string {
+  const section = c.headings.length ? c.headings[c.headings.length - 1] : '';
+  return section ? `${section}\n${c.text}` : c.text;
+}

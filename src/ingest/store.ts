@@ -1,0 +1,335 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as fsc } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Chunk } from '../types.js';
+import { DocentError, UserError } from '../errors.js';
+
+/**
+ * On-disk layout of an index directory:
+ *
+ *   CURRENT               name of the generation that serves (replaced by atomic rename)
+ *   gen-000007/           one complete, immutable generation
+ *     manifest.json       format version, embedder, counts, per-file sizes and sha256
+ *     chunks.json         the chunks, in vector order
+ *     docs.json           each document's text (quotes are sliced from it)
+ *     vectors.f32         the chunk vectors (reused by incremental builds)
+ *     lexical.json        the BM25 index
+ *     hnsw/               LangChain HNSWLib files (hnswlib.index, args.json, docstore.json)
+ *   .build-<pid>-<rand>/  a build in progress; renamed to gen-NNNNNN once complete and flushed
+ *   .lock                 the writer's pid, host and start time
+ *
+ * A generation directory is only ever created by renaming a fully written and fsynced build
+ * directory, and CURRENT only ever changes by renaming a fsynced temp file over it, so a process
+ * killed at any instant leaves the previous generation serving.
+ */
+export const FORMAT_VERSION = 1;
+export const CHUNKER_VERSION = 1;
+
+export interface DocRecord {
+  source: string;
+  title: string;
+  format: string;
+  contentHash: string;
+  bytes: number;
+  chunks: number;
+  /** When this content was first indexed (kept across generations while it does not change). */
+  indexedAt: string;
+  meta: Record<string, string>;
+}
+
+export interface Manifest {
+  formatVersion: number;
+  chunkerVersion: number;
+  generation: string;
+  builtAt: string;
+  buildMs: number;
+  embedder: { id: string; dimensions: number };
+  chunkCount: number;
+  docs: DocRecord[];
+  skipped: Array<{ source: string; code: string; message: string }>;
+  hnsw: { m: number; efConstruction: number };
+  files: Record<string, { bytes: number; sha256: string }>;
+}
+
+const GEN_RE = /^gen-(\d{6,})$/;
+
+export function generationName(seq: number): string {
+  return `gen-${String(seq).padStart(6, '0')}`;
+}
+
+async function fsyncPath(p: string): Promise<void> {
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(p, fsc.O_RDONLY);
+    await fh.sync();
+  } catch {
+    // some file systems refuse fsync on directories; the rename is still atomic
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Writes a file and flushes it to disk. */
+export async function writeFileSynced(file: string, data: string | Uint8Array): Promise<void> {
+  const fh = await fs.open(file, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Atomically replaces `file` with `data` (temp file in the same directory, fsync, rename). */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFileSynced(tmp, data);
+    await fs.rename(tmp, file);
+    await fsyncPath(path.dirname(file));
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  const fh = await fs.open(file, 'r');
+  try {
+    for await (const chunk of fh.createReadStream()) h.update(chunk as Buffer);
+  } finally {
+    await fh.close().catch(() => {});
+  }
+  return h.digest('hex');
+}
+
+async function listFiles(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(dir, r)));
+    else if (e.isFile()) out.push(r);
+  }
+  return out.sort();
+}
+
+/** Records size and sha256 of every file of a build directory (except the manifest). */
+export async function describeFiles(dir: string): Promise<Manifest['files']> {
+  const files: Manifest['files'] = {};
+  for (const f of await listFiles(dir)) {
+    if (f === 'manifest.json') continue;
+    const p = path.join(dir, f);
+    files[f] = { bytes: (await fs.stat(p)).size, sha256: await sha256File(p) };
+  }
+  return files;
+}
+
+/** Checks a generation directory against its manifest. Throws `INDEX_CORRUPT` naming what is wrong. */
+export async function verifyGeneration(dir: string): Promise<Manifest> {
+  const name = path.basename(dir);
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  } catch (err) {
+    throw new DocentError('INDEX_CORRUPT', `${name}: manifest.json is missing or unreadable`, { cause: err });
+  }
+  if (manifest.formatVersion !== FORMAT_VERSION) {
+    throw new DocentError('INDEX_FORMAT', `${name}: index format ${manifest.formatVersion}, this version reads ${FORMAT_VERSION}; re-index with \`npm run ingest\``);
+  }
+  if (!manifest.files || typeof manifest.files !== 'object' || !Number.isInteger(manifest.chunkCount)) {
+    throw new DocentError('INDEX_CORRUPT', `${name}: manifest.json is incomplete`);
+  }
+  for (const [f, want] of Object.entries(manifest.files)) {
+    const p = path.join(dir, f);
+    let st;
+    try {
+      st = await fs.stat(p);
+    } catch {
+      throw new DocentError('INDEX_CORRUPT', `${name}: ${f} is missing`);
+    }
+    if (st.size !== want.bytes) throw new DocentError('INDEX_CORRUPT', `${name}: ${f} has ${st.size} bytes, the manifest says ${want.bytes}`);
+    if ((await sha256File(p)) !== want.sha256) throw new DocentError('INDEX_CORRUPT', `${name}: ${f} does not match its checksum`);
+  }
+  return manifest;
+}
+
+export async function readCurrentName(indexDir: string): Promise<string | null> {
+  try {
+    const name = (await fs.readFile(path.join(indexDir, 'CURRENT'), 'utf8')).trim();
+    return GEN_RE.test(name) ? name : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function setCurrent(indexDir: string, name: string): Promise<void> {
+  await writeFileAtomic(path.join(indexDir, 'CURRENT'), `${name}\n`);
+}
+
+/** Generation names present, oldest first. */
+export async function listGenerations(indexDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(indexDir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => GEN_RE.test(n)).sort();
+}
+
+export async function nextGenerationName(indexDir: string): Promise<string> {
+  const gens = await listGenerations(indexDir);
+  const last = gens.length ? Number(GEN_RE.exec(gens[gens.length - 1])![1]) : 0;
+  return generationName(last + 1);
+}
+
+/** A fresh, empty build directory inside the index directory. */
+export async function createBuildDir(indexDir: string): Promise<string> {
+  await fs.mkdir(indexDir, { recursive: true });
+  const dir = path.join(indexDir, `.build-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await fs.mkdir(dir);
+  return dir;
+}
+
+/**
+ * Seals a build: writes the manifest (with checksums of every file), flushes everything,
+ * renames the build directory to its generation name and only then points CURRENT at it.
+ */
+export async function commitBuild(indexDir: string, buildDir: string, manifest: Omit<Manifest, 'files' | 'generation'>): Promise<Manifest> {
+  const files = await describeFiles(buildDir);
+  for (const f of Object.keys(files)) await fsyncPath(path.join(buildDir, f));
+  const generation = await nextGenerationName(indexDir);
+  const full: Manifest = { ...manifest, generation, files } as Manifest;
+  await writeFileSynced(path.join(buildDir, 'manifest.json'), JSON.stringify(full, null, 1));
+  await fsyncPath(path.join(buildDir, 'hnsw'));
+  await fsyncPath(buildDir);
+  await fs.rename(buildDir, path.join(indexDir, generation));
+  await fsyncPath(indexDir);
+  await setCurrent(indexDir, generation);
+  return full;
+}
+
+/** Deletes generations beyond the newest `keep` (never the current one) and stale build dirs. */
+export async function pruneGenerations(indexDir: string, keep: number): Promise<string[]> {
+  const current = await readCurrentName(indexDir);
+  const gens = await listGenerations(indexDir);
+  const removed: string[] = [];
+  const excess = gens.slice(0, Math.max(0, gens.length - keep));
+  for (const g of excess) {
+    if (g === current) continue;
+    await fs.rm(path.join(indexDir, g), { recursive: true, force: true });
+    removed.push(g);
+  }
+  return removed;
+}
+
+/** Removes leftovers of crashed builds (build dirs and temp files whose writer is gone). */
+export async function cleanupLeftovers(indexDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(indexDir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = /^\.build-(\d+)-|^CURRENT\.(\d+)\.[0-9a-f]+\.tmp$/.exec(n);
+    if (!m) continue;
+    const pid = Number(m[1] ?? m[2]);
+    if (pid !== process.pid && isAlive(pid)) continue;
+    if (pid === process.pid && activeBuilds.has(path.join(indexDir, n))) continue;
+    await fs.rm(path.join(indexDir, n), { recursive: true, force: true });
+    removed.push(n);
+  }
+  return removed;
+}
+
+/** Build directories this process is writing right now (never cleaned up under its feet). */
+export const activeBuilds = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface LockInfo {
+  pid: number;
+  host: string;
+  startedAt: string;
+  purpose: string;
+}
+
+/**
+ * One writer at a time: an exclusive lock file holding the writer's pid. A lock whose process is
+ * gone (killed, crashed) is stale and is cleared; a live one refuses the second writer with
+ * `INDEX_LOCKED`. A pid lock rather than an mtime lock (proper-lockfile): it tells a dead writer
+ * at once, without a heartbeat, which matters when a build is SIGKILLed.
+ */
+export async function acquireLock(indexDir: string, purpose: string): Promise<() => Promise<void>> {
+  await fs.mkdir(indexDir, { recursive: true });
+  const file = path.join(indexDir, '.lock');
+  const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), purpose };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await fs.open(file, 'wx');
+      await fh.writeFile(JSON.stringify(info));
+      await fh.sync();
+      await fh.close();
+      let released = false;
+      return async () => {
+        if (released) return;
+        released = true;
+        await fs.rm(file, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let holder: LockInfo | null = null;
+    try {
+      holder = JSON.parse(await fs.readFile(file, 'utf8')) as LockInfo;
+    } catch {
+      // unreadable or half-written lock: its writer died between open and write
+    }
+    const stale = !holder || (holder.host === os.hostname() && !isAlive(holder.pid));
+    if (!stale) {
+      throw new UserError(
+        'INDEX_LOCKED',
+        `Another re-index is running (${holder!.purpose}, pid ${holder!.pid}, started ${holder!.startedAt}). Try again when it has finished.`,
+      );
+    }
+    await fs.rm(file, { force: true });
+  }
+  throw new UserError('INDEX_LOCKED', 'Could not take the index lock; try again.');
+}
+
+export async function readLock(indexDir: string): Promise<LockInfo | null> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(indexDir, '.lock'), 'utf8')) as LockInfo;
+  } catch {
+    return null;
+  }
+}
+
+export function vectorsToBuffer(vectors: Float32Array[], dims: number): Uint8Array {
+  const out = new Float32Array(vectors.length * dims);
+  vectors.forEach((v, i) => out.set(v, i * dims));
+  return new Uint8Array(out.buffer);
+}
+
+export function bufferToVectors(buf: Buffer, dims: number): Float32Array[] {
+  const copy = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const n = copy.length / dims;
+  const out: Float32Array[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = copy.subarray(i * dims, (i + 1) * dims);
+  return out;
+}
+
+export type { Chunk };

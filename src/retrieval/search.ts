@@ -1,0 +1,101 @@
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import type { Hit, Turn } from '../types.js';
+import type { LoadedIndex } from './loaded-index.js';
+import { terms } from './text.js';
+
+export type FusionMode = 'hybrid' | 'rrf' | 'lexical' | 'dense';
+
+export interface SearchOptions {
+  k: number;
+  /** Earlier turns; their questions steer retrieval for follow-ups ("When was it announced?"). */
+  history?: Turn[];
+  mode?: FusionMode;
+  /** How deep each retriever looks before fusion (default max(50, 10k)). */
+  depth?: number;
+}
+
+export interface SearchOutput {
+  hits: Hit[];
+  /** The query vector used for dense search (reused by the answerer). */
+  queryVector: number[];
+  /** Terms carried over from the conversation, with their weights (< 1). */
+  contextTerms: Map<string, number>;
+}
+
+/** Weight of the previous turn's question in a follow-up (the current question weighs 1). */
+const HISTORY_WEIGHT = 0.35;
+/** Weight of the lexical side in hybrid fusion (dense gets 1 - this); see the README ablation. */
+const LEXICAL_WEIGHT = 0.6;
+const RRF_K = 60;
+
+function normalise(v: number[]): number[] {
+  let n = 0;
+  for (const x of v) n += x * x;
+  n = Math.sqrt(n) || 1;
+  return v.map((x) => x / n);
+}
+
+/**
+ * The one search used by every front end: BM25 and HNSW dense search, fused.
+ *
+ * `hybrid` (default) adds each retriever's scores after scaling them to [0, 1] by the best
+ * score of that query (a convex combination); `rrf` is reciprocal-rank fusion. Both keep each
+ * retriever's own rank and score on the hit, for `:why` and `/why`.
+ */
+export async function search(index: LoadedIndex, embeddings: EmbeddingsInterface, query: string, opts: SearchOptions): Promise<SearchOutput> {
+  const mode = opts.mode ?? 'hybrid';
+  const depth = Math.max(opts.depth ?? Math.max(50, opts.k * 10), opts.k);
+  const prev = (opts.history ?? []).slice(-1).map((t) => t.question).join(' ');
+  const own = new Set(terms(query));
+  const contextTerms = new Map<string, number>();
+  for (const t of terms(prev)) if (!own.has(t)) contextTerms.set(t, HISTORY_WEIGHT);
+
+  let queryVector = normalise(await embeddings.embedQuery(query));
+  if (prev) {
+    const pv = await embeddings.embedQuery(prev);
+    queryVector = normalise(queryVector.map((x, i) => x + HISTORY_WEIGHT * pv[i]));
+  }
+
+  const lexical = mode === 'dense' ? [] : index.lexical.search(prev ? `${query}\n${prev}` : query, depth, contextTerms.size ? contextTerms : undefined);
+  const dense = mode === 'lexical' ? [] : await index.dense.search(queryVector, depth);
+
+  const byIndex = new Map<number, Hit>();
+  const hit = (i: number): Hit => {
+    let h = byIndex.get(i);
+    if (!h) {
+      h = { chunk: index.chunks[i], score: 0, rank: 0, lexicalRank: null, lexicalScore: null, denseRank: null, denseScore: null };
+      byIndex.set(i, h);
+    }
+    return h;
+  };
+  const lexMax = lexical[0]?.score ?? 1;
+  lexical.forEach((r, rank) => {
+    const h = hit(r.index);
+    h.lexicalRank = rank + 1;
+    h.lexicalScore = r.score;
+  });
+  // dense scores: cosine similarity, scaled between the worst and best of this query's list
+  const dMax = dense[0]?.score ?? 1;
+  const dMin = dense.length ? dense[dense.length - 1].score : 0;
+  dense.forEach((r, rank) => {
+    const h = hit(r.index);
+    h.denseRank = rank + 1;
+    h.denseScore = r.score;
+  });
+  for (const h of byIndex.values()) {
+    if (mode === 'rrf') {
+      h.score = (h.lexicalRank ? LEXICAL_WEIGHT / (RRF_K + h.lexicalRank) : 0) + (h.denseRank ? (1 - LEXICAL_WEIGHT) / (RRF_K + h.denseRank) : 0);
+    } else if (mode === 'lexical') {
+      h.score = h.lexicalScore ?? 0;
+    } else if (mode === 'dense') {
+      h.score = h.denseScore ?? 0;
+    } else {
+      const l = h.lexicalScore !== null ? h.lexicalScore / lexMax : 0;
+      const d = h.denseScore !== null ? (dMax > dMin ? (h.denseScore - dMin) / (dMax - dMin) : 1) : 0;
+      h.score = lexical.length ? LEXICAL_WEIGHT * l + (1 - LEXICAL_WEIGHT) * d : d;
+    }
+  }
+  const hits = [...byIndex.values()].sort((a, b) => b.score - a.score || a.chunk.start - b.chunk.start).slice(0, opts.k);
+  hits.forEach((h, i) => (h.rank = i + 1));
+  return { hits, queryVector, contextTerms };
+}

@@ -1,0 +1,56 @@
+import { stemmer } from 'stemmer';
+
+/**
+ * Term handling shared by the lexical index and the answerer: lowercase, strip accents and
+ * possessives, drop stopwords, Porter-stem. Numbers and amounts ("$100B", "74%", "2026") are kept.
+ */
+
+// A standard English stopword list (function words and question words).
+const STOP = new Set(
+  `a about above after again against all am an and any are aren't as at be because been before being below between both but by
+can can't cannot could couldn't did didn't do does doesn't doing don't down during each few for from further had hadn't has hasn't
+have haven't having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if in into is isn't
+it it's its itself let's me more most mustn't my myself no nor not of off on once only or other ought our ours ourselves out over own
+same shan't she she'd she'll she's should shouldn't so some such than that that's the their theirs them themselves then there there's
+these they they'd they'll they're they've this those through to too under until up very was wasn't we we'd we'll we're we've were
+weren't what what's when when's where where's which while who who's whom why why's will with won't would wouldn't you you'd you'll
+you're you've your yours yourself yourselves also did does just may might must shall whose yes get got s t much many`.split(/\s+/),
+);
+
+export function isStopword(word: string): boolean {
+  return STOP.has(word);
+}
+
+const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’.\-]*[\p{L}\p{N}%]|[\p{L}\p{N}]%?/gu;
+
+/** Lowercased words of `text`, accents folded, possessive 's removed, inner dots kept for U.S. */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  const folded = text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  for (const m of folded.matchAll(WORD)) {
+    let w = m[0].replace(/’/g, "'");
+    w = w.replace(/'s$/, '').replace(/\.$/, '');
+    if (w.includes('-')) {
+      // "open-source" → "open", "source" (and the joined form, for exact matches)
+      for (const part of w.split('-')) if (part) out.push(part);
+      out.push(w.replace(/-/g, ''));
+      continue;
+    }
+    out.push(w.replace(/\./g, ''));
+  }
+  return out;
+}
+
+export function stem(word: string): string {
+  return /^\p{N}/u.test(word) || word.length <= 3 ? word : stemmer(word);
+}
+
+/** Content terms: words minus stopwords, stemmed. */
+export function terms(text: string): string[] {
+  const out: string[] = [];
+  for (const w of words(text)) {
+    if (STOP.has(w) || w.length === 0) continue;
+    out.push(stem(w));
+  }
+  return out;
+}
