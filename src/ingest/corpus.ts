@@ -1,0 +1,164 @@
+import { readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { LoadedDoc } from '../types.js';
+import { loadDocumentWithWarnings, toSource, type LoadErrorCode } from './loaders/index.js';
+
+export type SkipCode = LoadErrorCode | 'SYMLINK_LOOP' | 'DUPLICATE' | 'TOO_DEEP';
+
+export interface SkippedFile {
+  source: string;
+  code: SkipCode;
+  message: string;
+}
+
+export interface CorpusLoad {
+  /** Loaded documents, sorted by `source`. */
+  docs: LoadedDoc[];
+  /** Everything not loaded, with the reason, sorted by `source`. */
+  skipped: SkippedFile[];
+  /** Documents that loaded with a problem worth telling (e.g. unreadable front matter). */
+  warnings: Array<{ source: string; message: string }>;
+}
+
+export interface CorpusOptions {
+  maxFileBytes: number;
+  /** Called after each file is loaded or skipped. */
+  onProgress?: (done: number, total: number, source: string) => void;
+}
+
+/** Folder nesting deeper than this is reported instead of walked. */
+const MAX_DEPTH = 64;
+
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Walks `root` recursively (names starting with "." are ignored), loads every file, and reports
+ * each one that could not be loaded instead of stopping. Symlinks are followed; loops and
+ * folder cycles are reported as SYMLINK_LOOP. A file whose content equals an earlier one (in
+ * sorted order) is skipped as DUPLICATE. Throws `UserError` CORPUS_MISSING when `root` is not a folder.
+ */
+export async function loadCorpus(root: string, opts: CorpusOptions): Promise<CorpusLoad> {
+  const absRoot = path.resolve(root);
+  const rootStat = await stat(absRoot).catch((err: NodeJS.ErrnoException) => err);
+  if (rootStat instanceof Error) {
+    throw new UserError('CORPUS_MISSING', `The corpus folder ${absRoot} does not exist or cannot be read (${rootStat.code ?? rootStat.message}); create it or set DOCENT_CORPUS_DIR.`, { cause: rootStat });
+  }
+  if (!rootStat.isDirectory()) {
+    throw new UserError('CORPUS_MISSING', `The corpus path ${absRoot} is a file, not a folder; set DOCENT_CORPUS_DIR to a folder.`);
+  }
+
+  const skipped: SkippedFile[] = [];
+  const files = await walkCorpus(absRoot, skipped);
+
+  const docs: LoadedDoc[] = [];
+  const warnings: CorpusLoad['warnings'] = [];
+  const firstByHash = new Map<string, string>();
+  let done = 0;
+  for (const file of files) {
+    const source = toSource(file, absRoot);
+    try {
+      const r = await loadDocumentWithWarnings(file, absRoot, { maxFileBytes: opts.maxFileBytes });
+      if (!r.ok) {
+        skipped.push({ source, code: r.code, message: r.message });
+      } else {
+        const first = firstByHash.get(r.value.doc.contentHash);
+        if (first !== undefined) {
+          skipped.push({ source, code: 'DUPLICATE', message: `same content as ${first}, which is kept` });
+        } else {
+          firstByHash.set(r.value.doc.contentHash, source);
+          docs.push(r.value.doc);
+          for (const message of r.value.warnings) warnings.push({ source, message });
+        }
+      }
+    } catch (err) {
+      skipped.push({ source, code: 'UNREADABLE', message: `could not be loaded: ${err instanceof Error ? err.message : String(err)}` });
+    }
+    done++;
+    opts.onProgress?.(done, files.length, source);
+  }
+  skipped.sort((a, b) => byCodePoint(a.source, b.source));
+  return { docs, skipped, warnings };
+}
+
+/**
+ * All file paths under `absRoot` (following symlinks), sorted by their corpus-relative source.
+ * Walk problems (loops, unreadable folders, broken links) are appended to `skipped`.
+ */
+export async function walkCorpus(absRoot: string, skipped: SkippedFile[]): Promise<string[]> {
+  const files: string[] = [];
+  const rootReal = await realpath(absRoot);
+  const visitedDirs = new Map<string, string>([[rootReal, '']]);
+  // Symlinked folders are walked after the real tree, so a real folder is never reported as a
+  // duplicate of a link that happens to sort before it.
+  const deferred: Array<{ abs: string; source: string; ancestors: Set<string>; depth: number }> = [];
+
+  const walk = async (dir: string, ancestors: Set<string>, depth: number): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      skipped.push({ source: `${toSource(dir, absRoot) || '.'}/`, code: 'UNREADABLE', message: `folder could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)})` });
+      return;
+    }
+    entries.sort((a, b) => byCodePoint(a.name, b.name));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const abs = path.join(dir, entry.name);
+      const source = toSource(abs, absRoot);
+      let isDir = entry.isDirectory();
+      const isLink = entry.isSymbolicLink();
+      if (isLink) {
+        const target = await stat(abs).catch((err: NodeJS.ErrnoException) => err);
+        if (target instanceof Error) {
+          if (target.code === 'ELOOP') skipped.push({ source, code: 'SYMLINK_LOOP', message: 'symlink loop: the link points (through other links) back to itself' });
+          else skipped.push({ source, code: 'NOT_A_FILE', message: `broken symlink (${target.code ?? target.message})` });
+          continue;
+        }
+        isDir = target.isDirectory();
+      }
+      if (!isDir) {
+        files.push(abs);
+        continue;
+      }
+      if (isLink) {
+        deferred.push({ abs, source, ancestors, depth });
+        continue;
+      }
+      await enter(abs, source, ancestors, depth);
+    }
+  };
+
+  const enter = async (abs: string, source: string, ancestors: Set<string>, depth: number): Promise<void> => {
+    const real = await realpath(abs).catch(() => undefined);
+    if (real === undefined) {
+      skipped.push({ source: `${source}/`, code: 'UNREADABLE', message: 'folder path could not be resolved' });
+      return;
+    }
+    if (ancestors.has(real)) {
+      skipped.push({ source: `${source}/`, code: 'SYMLINK_LOOP', message: `folder cycle: this links back to ${visitedDirs.get(real) || 'the corpus root'}` });
+      return;
+    }
+    const seen = visitedDirs.get(real);
+    if (seen !== undefined) {
+      skipped.push({ source: `${source}/`, code: 'DUPLICATE', message: `same folder as ${seen || 'the corpus root'}, which is read once` });
+      return;
+    }
+    if (depth + 1 > MAX_DEPTH) {
+      skipped.push({ source: `${source}/`, code: 'TOO_DEEP', message: `folders nested more than ${MAX_DEPTH} deep are not read` });
+      return;
+    }
+    visitedDirs.set(real, `${source}/`);
+    await walk(abs, new Set([...ancestors, real]), depth + 1);
+  };
+
+  await walk(absRoot, new Set([rootReal]), 0);
+  for (let i = 0; i < deferred.length; i++) {
+    const d = deferred[i];
+    await enter(d.abs, d.source, d.ancestors, d.depth);
+  }
+  return files
+    .map((f) => ({ f, s: toSource(f, absRoot) }))
+    .sort((a, b) => byCodePoint(a.s, b.s))
+    .map((x) => x.f);
+}
