@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
+import { DEFAULT_THRESHOLD } from './answer/threshold.js';
 import { ConfigError } from './errors.js';
 
 export type Env = Record<string, string | undefined>;
@@ -20,6 +21,8 @@ export interface Config {
   /** hnswlib search depth (LangChain leaves it at hnswlib's default of 10). */
   efSearch: number;
   keepGenerations: number;
+  /** Minimum support for an answer (0–1); below it the bot says the documents do not answer. */
+  answerThreshold: number;
   maxFileBytes: number;
   maxQuestionChars: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -56,6 +59,14 @@ function int(env: Env, name: string, def: number, min: number, max: number): num
   if (!/^-?\d+$/.test(v)) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${v}"`);
   const n = Number(v);
   if (n < min || n > max) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got ${n}`);
+  return n;
+}
+
+function fraction(env: Env, name: string, def: number): number {
+  const v = str(env, name);
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!/^\d*\.?\d+$/.test(v) || n < 0 || n > 1) throw new ConfigError(name, `expected a number from 0 to 1, got "${v}"`);
   return n;
 }
 
@@ -128,6 +139,7 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     topK: int(env, 'DOCENT_TOP_K', 5, 1, 50),
     efSearch: int(env, 'DOCENT_EF_SEARCH', 128, 10, 5000),
     keepGenerations: int(env, 'DOCENT_KEEP_GENERATIONS', 3, 1, 100),
+    answerThreshold: fraction(env, 'DOCENT_ANSWER_THRESHOLD', DEFAULT_THRESHOLD),
     maxFileBytes: int(env, 'DOCENT_MAX_FILE_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxQuestionChars: int(env, 'DOCENT_MAX_QUESTION_CHARS', 500, 10, 10_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),

@@ -21,18 +21,26 @@ export interface ExtractOptions {
 /** Optional word-vector access (the GloVe embedder has it): lets "profit" match "income". */
 export interface WordVectors {
   wordVector(word: string): ArrayLike<number> | null;
+  /** 0 (most common English word) … 1 (rare or unknown). */
+  wordSpecificity(word: string): number;
 }
 
 function hasWordVectors(e: unknown): e is WordVectors {
   return typeof (e as WordVectors | null)?.wordVector === 'function';
 }
 
+import { DEFAULT_THRESHOLD } from './threshold.js';
+
 /**
- * Support threshold: the best sentence's support (weighted coverage of the question's terms,
- * exact or by word-vector similarity, plus its dense similarity) must reach this. Calibrated on
- * the dev sets with `npm run eval -- --calibrate` (see README: refusal calibration).
+ * Soft matches: a question word with no exact match in a sentence earns credit from the
+ * sentence's most similar word, linearly from cosine SOFT_FROM (no credit) to 1 (SOFT_MAX).
+ * Word vectors put antonyms and co-topical words near 0.5–0.6, so credit starts above that
+ * ("profit"/"income" 0.66 earns little, "fall"/"drop" 0.79 earns ~0.3). Chosen with the
+ * refusal calibration (README).
  */
-export const DEFAULT_THRESHOLD = 0.42;
+const SOFT_FROM = 0.65;
+const EMPTY = new Set<string>();
+const SOFT_MAX = 0.8;
 
 interface Unit {
   chunk: Chunk;
@@ -56,7 +64,16 @@ interface Scored extends Unit {
 
 const MONTH = /\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(tember)?|oct(ober)?|nov(ember)?|dec(ember)?)\b/i;
 const YEAR = /\b(1[0-9]{3}|20[0-9]{2})s?\b/;
-const NUMBER = /[$¥€£]?\d[\d,.]*\s*(%|percent|[kmbt]n?\b|million|billion|thousand|trillion)?/i;
+/** An amount: money, a percentage, a count with a unit or magnitude, or a plain number that is not a year or a day of a month. */
+const AMOUNT = /[$¥€£]\s?\d|\d(\.\d+)?\s?(%|percent\b|[kmb]\b|bn\b|million|billion|thousand|trillion|hundred)|\b\d{1,3}(,\d{3})+\b|(?<![\d,.])\b\d+(\.\d+)?\b(?!\s*,?\s*(19|20)\d\d)(?!\s*(st|nd|rd|th)\b)/i;
+
+function hasAmount(text: string): boolean {
+  // drop dates and years first: "March 20, 2026", "2026", "in 1830"
+  const t = text.replace(new RegExp(`${MONTH.source}\\s+\\d{1,2}(st|nd|rd|th)?,?(\\s+\\d{4})?`, 'gi'), ' ').replace(/\b(1[0-9]{3}|20[0-9]{2})s?\b/g, ' ');
+  return AMOUNT.test(t);
+}
+
+const HOW_WORDS = new Set(['many', 'much', 'often', 'long', 'far', 'old', 'large', 'big', 'tall', 'high', 'soon', 'late', 'early', 'frequently']);
 
 type QType = 'when' | 'quantity' | 'who' | 'define' | 'other';
 
@@ -70,14 +87,14 @@ function questionType(q: string): QType {
   const s = q.toLowerCase();
   if (definitionSubject(q)) return 'define';
   if (/\b(when|what (year|date|month|day|time)|which (year|date|month))\b/.test(s)) return 'when';
-  if (/\b(how (many|much|long|far|old|large|big)|what (percentage|percent|amount|number|share)|by how)\b/.test(s)) return 'quantity';
+  if (/\b(how (many|much|long|far|old|large|big|often|frequently|tall|high)|what (percentage|percent|amount|number|share)|by how)\b/.test(s)) return 'quantity';
   if (/\b(who|whom|whose)\b/.test(s)) return 'who';
   return 'other';
 }
 
 function typeBonus(t: QType, text: string, question: string): number {
   if (t === 'when') return MONTH.test(text) || YEAR.test(text) ? 0.08 : 0;
-  if (t === 'quantity') return NUMBER.test(text) ? 0.08 : 0;
+  if (t === 'quantity') return hasAmount(text) ? 0.08 : 0;
   if (t === 'define') {
     // a defining sentence names the subject and says what it is: "X is …", "X, the …", "X — …"
     const subj = definitionSubject(question)!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -135,16 +152,29 @@ function unitsOf(hits: Hit[], index: LoadedIndex): Unit[] {
   return out;
 }
 
-/** Text of a unit as shown in the answer: table pipes become separators, whitespace folded. */
-function display(u: Unit): string {
-  let t = u.text;
-  if (u.chunk.kind === 'table') {
-    t = t
-      .split('|')
-      .map((c) => c.trim())
-      .filter(Boolean)
-      .join(' — ');
+function cells(row: string): string[] {
+  return row.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+}
+
+/**
+ * A table row as a sentence: "Agent frameworks — Western Stack: OpenClaw, LangChain; China Stack:
+ * Alibaba Token Hub, QClaw". The first cell is taken as the row's label when the header has one
+ * empty cell (where it stands does not matter: headers often put the blank last by mistake).
+ */
+function rowText(row: string, header: string): string {
+  const r = cells(row);
+  const h = header ? cells(header.split('\n')[0]) : [];
+  const named = h.filter(Boolean);
+  if (h.length === r.length && named.length === r.length - 1) {
+    return `${r[0]} — ${r.slice(1).map((c, i) => `${named[i]}: ${c}`).join('; ')}`;
   }
+  if (h.length === r.length && named.length === r.length) return r.map((c, i) => `${h[i]}: ${c}`).join('; ');
+  return r.filter(Boolean).join(' — ');
+}
+
+/** Text of a unit as shown in the answer: table rows read as sentences, whitespace folded. */
+function display(u: Unit): string {
+  const t = u.chunk.kind === 'table' ? rowText(u.text, u.context) : u.text;
   return t.replace(/\s+/g, ' ').replace(/\*\*|__|`/g, '').trim();
 }
 
@@ -177,10 +207,19 @@ export async function extractAnswer(
   }));
 
   // question terms with IDF weights; conversation terms count less
+  // the word after "how" names the kind of answer ("how often", "how many"), not its subject
   const qWords = new Map<string, string>();
-  for (const w of words(question)) if (!isStopword(w)) qWords.set(stem(w), w);
+  const qw = words(question);
+  qw.forEach((w, i) => {
+    if (isStopword(w) || (i > 0 && qw[i - 1] === 'how' && HOW_WORDS.has(w))) return;
+    qWords.set(stem(w), w);
+  });
+  // weight of a question term: its IDF in this corpus, tempered by how specific the word is in
+  // general English (a small corpus alone would make "often" as telling as "sourdough")
+  const wv = hasWordVectors(embeddings) ? embeddings : null;
+  const specificity = (w: string) => (wv ? 0.3 + 0.7 * wv.wordSpecificity(w) : 1);
   const weights = new Map<string, number>();
-  for (const t of qWords.keys()) weights.set(t, index.lexical.idf(t));
+  for (const [t, w] of qWords) weights.set(t, index.lexical.idf(t) * specificity(w));
   for (const [t, w] of out.contextTerms) if (!weights.has(t)) weights.set(t, index.lexical.idf(t) * w);
   const totalWeight = [...weights.values()].reduce((a, b) => a + b, 0);
 
@@ -190,7 +229,6 @@ export async function extractAnswer(
   }
   const vecs = await embeddings.embedDocuments(units.map((u) => u.text));
   const qv = out.queryVector;
-  const wv = hasWordVectors(embeddings) ? embeddings : null;
   const qVecs = new Map<string, { v: ArrayLike<number>; n: number } | null>();
   if (wv) {
     for (const [t, w] of qWords) {
@@ -205,9 +243,11 @@ export async function extractAnswer(
     const uTerms = new Set(uWords.map(stem));
     const headTerms = new Set(words(u.chunk.headings.join(' ')).filter((w) => !isStopword(w)).map(stem));
     const ctxTerms = new Set(words(u.context).filter((w) => !isStopword(w)).map(stem));
+    // the sentence before, in the same paragraph, is what "them" or "it" most likely refers to
+    const prevTerms = u.prev !== null ? new Set(words(units[u.prev].text).filter((w) => !isStopword(w)).map(stem)) : EMPTY;
     let covered = 0;
     for (const [t, w] of weights) {
-      let m = uTerms.has(t) ? 1 : ctxTerms.has(t) ? 0.8 : headTerms.has(t) ? 0.6 : 0;
+      let m = uTerms.has(t) ? 1 : ctxTerms.has(t) ? 0.8 : headTerms.has(t) ? 0.6 : prevTerms.has(t) ? 0.5 : 0;
       const qvec = qVecs.get(t);
       if (m < 1 && qvec) {
         // soft match: the closest word of the sentence by word-vector cosine
@@ -218,7 +258,7 @@ export async function extractAnswer(
           const sim = dot(qvec.v, v) / (qvec.n * norm(v));
           if (sim > best) best = sim;
         }
-        if (best >= 0.5) m = Math.max(m, Math.min(0.8, best));
+        if (best >= SOFT_FROM) m = Math.max(m, ((best - SOFT_FROM) / (1 - SOFT_FROM)) * SOFT_MAX);
       }
       covered += w * m;
     }
@@ -243,7 +283,7 @@ export async function extractAnswer(
   // a sentence that opens with a pronoun or demonstrative leans on the one before it
   const anaphoric = /^(it|its|they|their|these|this|those|that|such|he|she|his|her|there)\b/i.test(best.text);
   const before = anaphoric && best.prev !== null ? scored.find((s) => s.order === best.prev) : undefined;
-  const runnersUp = scored.slice(1).filter((s) => s !== next && s !== before && s.score >= best.score * 0.8);
+  const runnersUp = scored.slice(1).filter((s) => s !== next && s !== before && s.score >= best.score * 0.75);
   const candidates = [...(before ? [before] : []), ...(next && next.text.length <= 200 ? [next] : []), ...runnersUp];
   for (const s of candidates) {
     if (chosen.length >= 3) break;
@@ -252,7 +292,10 @@ export async function extractAnswer(
     chosen.push(s);
     length += len;
   }
-  chosen.sort((a, b) => a.order - b.order || a.start - b.start);
+  // reading order: documents in the order they were retrieved, passages in document order
+  const docRank = new Map<string, number>();
+  for (const u of scored.slice().sort((a, b) => a.order - b.order)) if (!docRank.has(u.chunk.source)) docRank.set(u.chunk.source, docRank.size);
+  chosen.sort((a, b) => docRank.get(a.chunk.source)! - docRank.get(b.chunk.source)! || a.start - b.start);
 
   const citations: Citation[] = [];
   const parts: string[] = [];

@@ -226,15 +226,37 @@ await runMain(async () => {
       rows.push(await evaluate('seed→xquad corpus', xDocent, asNegatives(seed.filter((i) => i.answers.length)), mode, k, false, supports));
     }
   }
+  if (xDocent && v.calibrate) {
+    // harder negatives: each XQuAD article's questions against the other eleven articles
+    const corpusDir = path.join(work, 'xquad-corpus');
+    const sources = [...new Set(xquad.map((i) => (i.evidence as { source: string }).source))];
+    const loo: Item[] = [];
+    for (const src of sources) {
+      const dir = path.join(work, 'loo', src.replace(/\.md$/, ''));
+      await fs.rm(dir, { recursive: true, force: true });
+      await fs.mkdir(path.join(dir, 'corpus'), { recursive: true });
+      for (const other of sources) if (other !== src) await fs.copyFile(path.join(corpusDir, other), path.join(dir, 'corpus', other));
+      const d = await Docent.open({ ...base, corpusDir: path.join(dir, 'corpus'), indexDir: path.join(dir, 'index') }, { logger });
+      const negatives = xquad.filter((i) => (i.evidence as { source: string }).source === src).map((i) => ({ ...i, answers: [], evidence: null }));
+      loo.push(...negatives);
+      const r = await evaluate(`xquad leave-one-out (${src})`, d, negatives, modes[0], k, false, supports);
+      if (v.verbose) rows.push(r);
+      await d.close();
+    }
+    const refused = supports.slice(-loo.length).filter((s) => s.support < base.answerThreshold).length;
+    process.stdout.write(`leave-one-article-out negatives: ${loo.length}, refused at the default threshold: ${((refused / loo.length) * 100).toFixed(1)}%\n`);
+  }
   process.stdout.write(table(rows) + '\n');
   if (v.calibrate) {
     const ans = supports.filter((s) => s.answerable).map((s) => s.support);
     const neg = supports.filter((s) => !s.answerable).map((s) => s.support);
-    process.stdout.write('\nthreshold | answerable kept | out-of-corpus refused\n');
+    const hard = supports.filter((s) => !s.answerable && s.set.startsWith('xquad leave-one-out')).map((s) => s.support);
+    process.stdout.write('\nthreshold | answerable kept | out-of-corpus refused | other-article refused\n');
     for (let t = 0.2; t <= 0.7001; t += 0.02) {
       const kept = ans.filter((s) => s >= t).length / Math.max(1, ans.length);
       const ref = neg.filter((s) => s < t).length / Math.max(1, neg.length);
-      process.stdout.write(`${t.toFixed(2)} | ${(kept * 100).toFixed(1)}% | ${(ref * 100).toFixed(1)}%\n`);
+      const refHard = hard.filter((s) => s < t).length / Math.max(1, hard.length);
+      process.stdout.write(`${t.toFixed(2)} | ${(kept * 100).toFixed(1)}% | ${(ref * 100).toFixed(1)}% | ${(refHard * 100).toFixed(1)}%\n`);
     }
   }
   await seedDocent.close();

@@ -47,13 +47,15 @@ export async function search(index: LoadedIndex, embeddings: EmbeddingsInterface
   const depth = Math.max(opts.depth ?? Math.max(50, opts.k * 10), opts.k);
   const prev = (opts.history ?? []).slice(-1).map((t) => t.question).join(' ');
   const own = new Set(terms(query));
+  // a follow-up that says little of its own ("Tell me more about it.") leans on the conversation
+  const historyWeight = own.size <= 2 ? 2 * HISTORY_WEIGHT : HISTORY_WEIGHT;
   const contextTerms = new Map<string, number>();
-  for (const t of terms(prev)) if (!own.has(t)) contextTerms.set(t, HISTORY_WEIGHT);
+  for (const t of terms(prev)) if (!own.has(t)) contextTerms.set(t, historyWeight);
 
   let queryVector = normalise(await embeddings.embedQuery(query));
   if (prev) {
     const pv = await embeddings.embedQuery(prev);
-    queryVector = normalise(queryVector.map((x, i) => x + HISTORY_WEIGHT * pv[i]));
+    queryVector = normalise(queryVector.map((x, i) => x + historyWeight * pv[i]));
   }
 
   const lexical = mode === 'dense' ? [] : index.lexical.search(prev ? `${query}\n${prev}` : query, depth, contextTerms.size ? contextTerms : undefined);
