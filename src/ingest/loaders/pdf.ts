@@ -1,4 +1,3 @@
-import { PDFParse } from 'pdf-parse';
 
 export type PdfExtract =
   | { ok: true; text: string; title: string | undefined; meta: Record<string, string> }
@@ -12,6 +11,8 @@ const PARSE_TIMEOUT_MS = 60_000;
  * metadata. A corrupt file is PARSE_FAILED with the parser's reason; no text at all is EMPTY.
  */
 export async function extractPdf(bytes: Uint8Array, timeoutMs = PARSE_TIMEOUT_MS): Promise<PdfExtract> {
+  // loaded on first use: pdf.js and its canvas binding cost ~1.4 s and ~180 MB to import
+  const { PDFParse } = await import('pdf-parse');
   // pdf.js may take ownership of (transfer) the array, so give it a copy.
   const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: 0 });
   let timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import type { Turn } from '../types.js';
+import type { AnswerResult } from '../types.js';
+import { UserError } from '../errors.js';
+import type { AnswerRecord, BotContext } from './context.js';
+import { renderAnswer, truncate, type OutgoingMessage } from './format.js';
+import { safe } from './safe-send.js';
+
+export function validateQuestion(ctx: BotContext, raw: string): string {
+  const question = raw.replace(/\s+/g, ' ').trim();
+  if (question === '') throw new UserError('QUESTION_EMPTY', 'Please ask a question, e.g. “What is Wukong?”.');
+  if (question.length > ctx.config.maxQuestionChars) {
+    throw new UserError('QUESTION_TOO_LONG', `Questions are limited to ${ctx.config.maxQuestionChars} characters (yours has ${question.length}).`);
+  }
+  return question;
+}
+
+export interface AnsweredQuestion {
+  result: AnswerResult;
+  record: AnswerRecord;
+  messages: OutgoingMessage[];
+}
+
+/**
+ * Asks the pipeline (with the conversation so far as `history`), remembers the result for `/why`
+ * and votes, tells moderators about unanswered questions, and renders the reply.
+ */
+export async function answerQuestion(
+  ctx: BotContext,
+  args: { question: string; userId: string; history: Turn[] },
+): Promise<AnsweredQuestion> {
+  const t0 = Date.now();
+  const result = await ctx.docent.answer(args.question, { history: args.history.map((t) => ({ ...t })) });
+  const record: AnswerRecord = {
+    id: randomBytes(6).toString('hex'),
+    question: args.question,
+    answer: result.answer,
+    answered: result.answered,
+    sources: result.citations.map((c) => ({ n: c.n, source: c.source, title: c.title, section: c.section, lines: c.lines })),
+    userId: args.userId,
+  };
+  ctx.answers.set(record.id, record);
+  ctx.lastResults.set(args.userId, result);
+  ctx.logger.info('answered', {
+    answerId: record.id,
+    userId: args.userId,
+    answered: result.answered,
+    citations: result.citations.length,
+    historyTurns: args.history.length,
+    generation: result.generation,
+    ms: Date.now() - t0,
+  });
+  if (!result.answered) {
+    void notifyModerators(ctx, `❓ Unanswered question from <@${args.userId}>: “${truncate(args.question, 500)}”`);
+  }
+  return { result, record, messages: renderAnswer(result, record.id) };
+}
+
+/** Posts to MODERATOR_CHANNEL_ID when configured; never throws. */
+export async function notifyModerators(ctx: BotContext, content: string): Promise<void> {
+  const id = ctx.config.discord.moderatorChannelId;
+  if (!id) return;
+  try {
+    const channel = ctx.client.channels.cache.get(id) ?? (await ctx.client.channels.fetch(id));
+    if (channel && channel.isSendable()) await channel.send(safe({ content: truncate(content, 2000) }));
+    else ctx.logger.warn('moderator channel is not a text channel', { channelId: id });
+  } catch (err) {
+    ctx.logger.warn('could not post to the moderator channel', { channelId: id, err });
+  }
+}
+
+export const GENERIC_ERROR = 'Sorry — something went wrong while handling that. The problem has been logged; please try again later.';
+
+/** The message a user sees for a failure: a UserError's own message, otherwise a generic one. */
+export function userMessageFor(err: unknown): string {
+  return err instanceof UserError ? err.message : GENERIC_ERROR;
+}

@@ -1,0 +1,126 @@
+/**
+ * The Discord front end: `createBot({ config, docent, logger })` wires the commands and events to a
+ * discord.js client; `start()` logs in and resolves when the client is ready.
+ * The pipeline is injected, so tests run the bot over a fake or the real one.
+ */
+import { Client, Events, GatewayIntentBits, Partials, type ClientOptions } from 'discord.js';
+import type { Config } from '../config.js';
+import { addSecret, type Logger } from '../log.js';
+import type { DocentApi } from '../pipeline.js';
+import type { AnswerResult } from '../types.js';
+import { commands as allCommands } from './command-list.js';
+import type { Command } from './commands/index.js';
+import type { AnswerRecord, BotContext } from './context.js';
+import { ConversationStore } from './conversations.js';
+import { DiscordStartError, TOKEN_MISSING_MESSAGE, tokenInvalidError } from './errors.js';
+import { events } from './event-list.js';
+import type { AnyEvent } from './events/index.js';
+import { FeedbackStore } from './feedback.js';
+import { AnswerLimiter } from './limiter.js';
+import { LruCache } from './lru-cache.js';
+import { NO_MENTIONS } from './safe-send.js';
+
+export interface CreateBotOptions {
+  config: Config;
+  docent: DocentApi;
+  logger: Logger;
+  /** Open a thread on answers to mentions in guild text channels (default true; fail-safe). */
+  openThreads?: boolean;
+  /** Extra discord.js client options (tests lower timeouts). */
+  clientOptions?: Partial<ClientOptions>;
+}
+
+export interface Bot {
+  readonly client: Client;
+  readonly context: BotContext;
+  /** Logs in and resolves once the client is ready; rejects with `DiscordStartError` on a bad token. */
+  start(): Promise<void>;
+  /** Destroys the client (the caller closes the pipeline). */
+  stop(): Promise<void>;
+}
+
+/** The fewest intents that work; Message Content only when enabled (mentions and DMs work without). */
+export function botIntents(messageContent: boolean): GatewayIntentBits[] {
+  const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages];
+  if (messageContent) intents.push(GatewayIntentBits.MessageContent);
+  return intents;
+}
+
+/** REST options pointing discord.js at DISCORD_API_URL / DISCORD_CDN_URL when set. */
+export function restOptions(config: Config): NonNullable<ClientOptions['rest']> {
+  const rest: NonNullable<ClientOptions['rest']> = {};
+  if (config.discord.apiUrl) rest.api = config.discord.apiUrl;
+  if (config.discord.cdnUrl) rest.cdn = config.discord.cdnUrl;
+  return rest;
+}
+
+function isTokenRejected(err: unknown): boolean {
+  const e = err as { code?: unknown; status?: unknown } | null;
+  return !!e && (e.code === 'TokenInvalid' || e.status === 401 || e.code === 4004);
+}
+
+export function createBot(opts: CreateBotOptions): Bot {
+  const { config, docent } = opts;
+  const logger = opts.logger.child({ component: 'discord' });
+  addSecret(config.discord.token);
+  const client = new Client({
+    intents: botIntents(config.discord.messageContentIntent),
+    partials: [Partials.Channel],
+    allowedMentions: NO_MENTIONS,
+    // If the question was deleted meanwhile, post the answer anyway instead of failing.
+    failIfNotExists: false,
+    rest: restOptions(config),
+    ...opts.clientOptions,
+  });
+  const commandMap = new Map<string, Command>(allCommands.map((c) => [c.data.name, c]));
+  const context: BotContext = {
+    config,
+    docent,
+    logger,
+    client,
+    commands: commandMap,
+    conversations: new ConversationStore(),
+    limiter: new AnswerLimiter(config.discord.rateLimitPerMinute, config.discord.maxInFlight),
+    feedback: undefined as unknown as FeedbackStore, // opened in start()
+    answers: new LruCache<string, AnswerRecord>(5000, 7 * 24 * 3600_000),
+    lastResults: new LruCache<string, AnswerResult>(5000, 24 * 3600_000),
+    openThreads: opts.openThreads ?? true,
+  };
+
+  for (const event of events as AnyEvent[]) {
+    const run = (...args: unknown[]) => {
+      // One wrapper for every handler: a failure is logged, never an unhandled rejection.
+      Promise.resolve()
+        .then(() => (event.execute as (ctx: BotContext, ...a: unknown[]) => unknown)(context, ...args))
+        .catch((err: unknown) => logger.error('event handler failed', { event: event.name, err }));
+    };
+    if (event.once) client.once(event.name, run);
+    else client.on(event.name, run);
+  }
+
+  let stopped = false;
+  return {
+    client,
+    context,
+    async start() {
+      const token = config.discord.token;
+      if (!token) throw new DiscordStartError('DISCORD_TOKEN_MISSING', TOKEN_MISSING_MESSAGE);
+      context.feedback = await FeedbackStore.open(config.discord.feedbackFile);
+      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+      try {
+        await client.login(token);
+      } catch (err) {
+        await client.destroy().catch(() => {});
+        if (isTokenRejected(err)) throw tokenInvalidError(err);
+        throw err;
+      }
+      await ready;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await client.destroy();
+      logger.info('discord client stopped');
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { safe } from '../safe-send.js';
+import type { Command } from './index.js';
+
+export const HELP_TEXT = [
+  '**Docent answers questions about the indexed documents, citing exact passages.**',
+  '',
+  '**Ask**',
+  '• `/ask question:<text> [private:true]` — answer with numbered citations [1]; `private` shows it only to you.',
+  '• Mention me in a channel (`@Docent What is Wukong?`) or send me a DM.',
+  '• Follow-ups: reply to my answer, or write in the thread I opened (mention me there unless the server enabled message content). I remember the conversation.',
+  '• 👍 / 👎 under an answer tell the maintainers whether it helped.',
+  '',
+  '**Inspect**',
+  '• `/sources` — the indexed documents, their chunk counts and when they were indexed.',
+  '• `/why` — the passages retrieved for your last question, with fused, lexical and dense ranks and scores.',
+  '• `/help` — this message.',
+  '',
+  '**Moderators** (Manage Server permission or a moderator role)',
+  '• `/reindex` — re-read the corpus and index what changed (answers keep working meanwhile).',
+  '• `/add file:<attachment>` — add or replace a document (.md, .txt, .html, .pdf).',
+  '• `/remove source:<name>` — remove a document.',
+  '• `/rollback` — switch back to the previous index generation.',
+].join('\n');
+
+export default {
+  data: new SlashCommandBuilder().setName('help').setDescription('How to use Docent.'),
+  async execute(interaction) {
+    await interaction.reply(safe({ content: HELP_TEXT, flags: MessageFlags.Ephemeral }));
+  },
+} satisfies Command;

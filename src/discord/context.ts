@@ -1,0 +1,38 @@
+import type { Client } from 'discord.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { DocentApi } from '../pipeline.js';
+import type { AnswerResult } from '../types.js';
+import type { Command } from './commands/index.js';
+import type { ConversationStore } from './conversations.js';
+import type { FeedbackSource, FeedbackStore } from './feedback.js';
+import type { AnswerLimiter } from './limiter.js';
+import type { LruCache } from './lru-cache.js';
+
+/** What the bot remembers about an answer it posted (for votes and moderator notices). */
+export interface AnswerRecord {
+  id: string;
+  question: string;
+  answer: string;
+  answered: boolean;
+  sources: FeedbackSource[];
+  userId: string;
+}
+
+/** Everything a command or event handler needs; built once by `createBot`. */
+export interface BotContext {
+  config: Config;
+  docent: DocentApi;
+  logger: Logger;
+  client: Client;
+  commands: ReadonlyMap<string, Command>;
+  conversations: ConversationStore;
+  limiter: AnswerLimiter;
+  feedback: FeedbackStore;
+  /** Answers by answer id (bounded). */
+  answers: LruCache<string, AnswerRecord>;
+  /** Each user's last answer result, for `/why` (bounded). */
+  lastResults: LruCache<string, AnswerResult>;
+  /** Open a thread on an answer to a mention in a guild text channel (when permitted). */
+  openThreads: boolean;
+}

@@ -1,0 +1,47 @@
+import type { Turn } from '../types.js';
+import { LruCache } from './lru-cache.js';
+
+/** One conversation with the bot: the turns so far, oldest first. */
+export interface Conversation {
+  id: string;
+  turns: Turn[];
+}
+
+/**
+ * In-memory conversation state, reachable by several keys: each bot answer message
+ * (`msg:<id>`), a thread the bot opened (`thread:<id>`) and a DM channel (`dm:<id>`).
+ * Bounded: least recently used keys go first, and keys expire after `ttlMs` without use.
+ */
+export class ConversationStore {
+  private readonly byKey: LruCache<string, Conversation>;
+  private seq = 0;
+  constructor(opts: { maxKeys?: number; ttlMs?: number; maxTurns?: number; now?: () => number } = {}) {
+    this.byKey = new LruCache(opts.maxKeys ?? 2000, opts.ttlMs ?? 60 * 60_000, opts.now);
+    this.maxTurns = opts.maxTurns ?? 6;
+  }
+  private readonly maxTurns: number;
+
+  find(...keys: Array<string | undefined>): Conversation | undefined {
+    for (const k of keys) {
+      if (k === undefined) continue;
+      const c = this.byKey.get(k);
+      if (c) return c;
+    }
+    return undefined;
+  }
+
+  create(): Conversation {
+    return { id: `c${++this.seq}`, turns: [] };
+  }
+
+  /** Appends a finished turn (keeping the last `maxTurns`) and makes it reachable by `keys`. */
+  record(conv: Conversation, turn: Turn, keys: string[]): void {
+    conv.turns.push(turn);
+    if (conv.turns.length > this.maxTurns) conv.turns.splice(0, conv.turns.length - this.maxTurns);
+    for (const k of keys) this.byKey.set(k, conv);
+  }
+
+  link(conv: Conversation, key: string): void {
+    this.byKey.set(key, conv);
+  }
+}

@@ -1,0 +1,65 @@
+import { Events, type Interaction, type RepliableInteraction } from 'discord.js';
+import { UserError } from '../../errors.js';
+import { userMessageFor } from '../answer-flow.js';
+import type { BotContext } from '../context.js';
+import { VOTE_PREFIX } from '../format.js';
+import { isModerator, NOT_MODERATOR_MESSAGE } from '../moderation.js';
+import { ephemeral, safe } from '../safe-send.js';
+import { handleVote } from '../vote.js';
+import type { Event } from './index.js';
+
+/** Shows a failure to the user: a UserError's message as is, otherwise a generic one (ephemeral). */
+async function replyWithError(ctx: BotContext, interaction: RepliableInteraction, err: unknown): Promise<void> {
+  const content = userMessageFor(err);
+  try {
+    if (interaction.deferred && !interaction.replied) {
+      if (interaction.ephemeral) {
+        await interaction.editReply(safe({ content }));
+      } else {
+        // A public "thinking…" cannot turn ephemeral: answer privately and drop the placeholder.
+        await interaction.followUp(ephemeral(content));
+        await interaction.deleteReply().catch(() => {});
+      }
+    } else if (interaction.replied) {
+      await interaction.followUp(ephemeral(content));
+    } else {
+      await interaction.reply(ephemeral(content));
+    }
+  } catch (replyErr) {
+    ctx.logger.warn('could not report an error to the user', { err: replyErr });
+  }
+}
+
+async function handle(ctx: BotContext, interaction: Interaction): Promise<void> {
+  if (interaction.isChatInputCommand()) {
+    const command = ctx.commands.get(interaction.commandName);
+    if (!command) {
+      await interaction.reply(ephemeral('That command is not available any more.'));
+      return;
+    }
+    if (command.moderatorOnly && !isModerator(interaction, ctx.config.discord.moderatorRoleIds)) {
+      ctx.logger.info('moderator command refused', { command: interaction.commandName, userId: interaction.user.id });
+      await interaction.reply(ephemeral(NOT_MODERATOR_MESSAGE));
+      return;
+    }
+    await command.execute(interaction, ctx);
+  } else if (interaction.isAutocomplete()) {
+    await ctx.commands.get(interaction.commandName)?.autocomplete?.(interaction, ctx);
+  } else if (interaction.isButton() && interaction.customId.startsWith(VOTE_PREFIX)) {
+    await handleVote(ctx, interaction);
+  }
+}
+
+export default {
+  name: Events.InteractionCreate,
+  async execute(ctx, interaction) {
+    try {
+      await handle(ctx, interaction);
+    } catch (err) {
+      const command = interaction.isCommand() || interaction.isAutocomplete() ? interaction.commandName : undefined;
+      if (err instanceof UserError) ctx.logger.info('interaction refused', { command, userId: interaction.user.id, code: err.code });
+      else ctx.logger.error('interaction failed', { command, userId: interaction.user.id, err });
+      if (interaction.isRepliable()) await replyWithError(ctx, interaction, err);
+    }
+  },
+} satisfies Event<Events.InteractionCreate>;

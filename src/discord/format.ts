@@ -1,0 +1,162 @@
+/**
+ * Pure formatting of pipeline results into Discord message payloads that respect Discord's limits
+ * (2,000 characters of content; embed description 4,096, field name 256, field value 1,024,
+ * 25 fields, 6,000 characters per message).
+ */
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed, type APIEmbedField } from 'discord.js';
+import type { ReindexReport, SourceInfo } from '../pipeline.js';
+import type { AnswerResult, Citation } from '../types.js';
+import { splitMessage } from './split-message.js';
+
+export const LIMITS = { content: 2000, title: 256, description: 4096, fieldName: 256, fieldValue: 1024, fields: 25, total: 6000 } as const;
+
+export interface OutgoingMessage {
+  content: string;
+  embeds?: APIEmbed[];
+  components?: Array<APIActionRowComponent<APIButtonComponent>>;
+}
+
+export const VOTE_PREFIX = 'docent:vote:';
+
+/** Cuts at a word boundary and adds an ellipsis, so the result has at most `max` characters. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const ws = cut.search(/\s\S*$/);
+  return (ws > 0 && ws >= max / 4 ? cut.slice(0, ws) : cut).trimEnd() + '…';
+}
+
+function lineRange([a, b]: [number, number]): string {
+  return a === b ? `line ${a}` : `lines ${a}–${b}`;
+}
+
+function quoteBlock(text: string, max: number): string {
+  const q = truncate(text.replace(/\s+\n/g, '\n').trim(), max);
+  return q
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n');
+}
+
+export function citationField(c: Citation): APIEmbedField {
+  const name = truncate(`[${c.n}] ${c.title}`, LIMITS.fieldName);
+  const head = [c.section ? `§ ${truncate(c.section, 200)}` : '', `\`${truncate(c.source, 150)}\` · ${lineRange(c.lines)}`].filter(Boolean).join('\n');
+  // Room left for the quote after the header, the newline and the "> " prefixes.
+  const room = LIMITS.fieldValue - head.length - 1;
+  const lines = c.quote.split('\n').length;
+  const value = `${head}\n${quoteBlock(c.quote, Math.max(20, room - 2 * Math.min(lines, 40) - 4))}`;
+  return { name, value: value.length <= LIMITS.fieldValue ? value : truncate(value, LIMITS.fieldValue) };
+}
+
+function embedSize(e: APIEmbed): number {
+  return (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+}
+
+/** Source embeds: each holds at most 25 fields and stays under the 6,000-character total. */
+export function sourceEmbeds(citations: Citation[], footer?: string): APIEmbed[] {
+  const embeds: APIEmbed[] = [];
+  let cur: APIEmbed | null = null;
+  for (const c of citations) {
+    const field = citationField(c);
+    const size = field.name.length + field.value.length;
+    if (!cur || (cur.fields!.length >= LIMITS.fields || embedSize(cur) + size > LIMITS.total - 300)) {
+      cur = { title: embeds.length === 0 ? 'Sources' : 'Sources (continued)', color: 0x5865f2, fields: [] };
+      embeds.push(cur);
+    }
+    cur.fields!.push(field);
+  }
+  if (footer && embeds.length) embeds[embeds.length - 1].footer = { text: truncate(footer, 2048) };
+  return embeds;
+}
+
+export function voteButtons(answerId: string): APIActionRowComponent<APIButtonComponent> {
+  return {
+    type: ComponentType.ActionRow,
+    components: [
+      { type: ComponentType.Button, style: ButtonStyle.Secondary, custom_id: `${VOTE_PREFIX}up:${answerId}`, emoji: { name: '👍' }, label: 'Helpful' },
+      { type: ComponentType.Button, style: ButtonStyle.Secondary, custom_id: `${VOTE_PREFIX}down:${answerId}`, emoji: { name: '👎' }, label: 'Not helpful' },
+    ],
+  };
+}
+
+export function parseVoteId(customId: string): { vote: 'up' | 'down'; answerId: string } | null {
+  const m = /^docent:vote:(up|down):([\w-]{1,80})$/.exec(customId);
+  return m ? { vote: m[1] as 'up' | 'down', answerId: m[2] } : null;
+}
+
+/** The text shown for an answer: the answer with [n] markers, or the "not answered" note. */
+export function answerText(result: AnswerResult): string {
+  if (result.answered) return result.answer;
+  const lines = [`I couldn't find an answer to that in the indexed documents. ${result.answer === '' ? '' : `(${result.answer.trim()})`}`.trim()];
+  if (result.closest.length) {
+    lines.push('', '**Closest sources:**');
+    for (const c of result.closest.slice(0, 5)) {
+      lines.push(`• ${c.title}${c.section ? ` — ${c.section}` : ''} (\`${c.source}\`, ${lineRange(c.lines)})`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * An answer as Discord messages: the text split into ≤ 2,000-character parts, the sources as an
+ * embed and the 👍/👎 buttons on the last part; extra source embeds (many citations) follow.
+ */
+export function renderAnswer(result: AnswerResult, answerId: string): OutgoingMessage[] {
+  const parts = splitMessage(answerText(result), LIMITS.content);
+  if (parts.length === 0) parts.push('(empty answer)');
+  const embeds = result.answered ? sourceEmbeds(result.citations) : [];
+  const out: OutgoingMessage[] = parts.map((content) => ({ content }));
+  const last = out[out.length - 1];
+  if (embeds.length) last.embeds = [embeds[0]];
+  for (const e of embeds.slice(1)) out.push({ content: '', embeds: [e] });
+  out[out.length - 1].components = [voteButtons(answerId)];
+  return out;
+}
+
+export function renderWhy(result: AnswerResult): string {
+  const head = `Retrieval for “${truncate(result.question, 300)}” — index ${result.generation}, ${result.ms} ms, ${result.answered ? 'answered' : 'not answered'}.`;
+  if (result.retrieved.length === 0) return `${head}\nNothing was retrieved.`;
+  const fmt = (rank: number | null, score: number | null) => (rank === null ? '—' : `#${rank}${score === null ? '' : ` (${score.toFixed(3)})`}`);
+  const blocks = result.retrieved.map((h) => {
+    const section = h.chunk.headings.join(' › ');
+    return [
+      `**#${h.rank}** fused ${h.score.toFixed(4)} · lexical ${fmt(h.lexicalRank, h.lexicalScore)} · dense ${fmt(h.denseRank, h.denseScore)}`,
+      `${h.chunk.title}${section ? ` — ${section}` : ''} (\`${h.chunk.source}\`, ${lineRange([h.chunk.lineStart, h.chunk.lineEnd])})`,
+      quoteBlock(h.chunk.text, 300),
+    ].join('\n');
+  });
+  return [head, ...blocks].join('\n\n');
+}
+
+export function renderSources(sources: SourceInfo[]): string {
+  if (sources.length === 0) return 'No documents are indexed yet. A moderator can add one with `/add` or run `/reindex`.';
+  const total = sources.reduce((n, s) => n + s.chunks, 0);
+  const lines = [`**${sources.length} document${sources.length === 1 ? '' : 's'} indexed** (${total} chunks):`];
+  for (const s of [...sources].sort((a, b) => a.source.localeCompare(b.source))) {
+    const t = Date.parse(s.indexedAt);
+    const when = Number.isFinite(t) ? `<t:${Math.floor(t / 1000)}:f>` : s.indexedAt;
+    lines.push(`• **${s.title}** — \`${s.source}\` · ${s.chunks} chunk${s.chunks === 1 ? '' : 's'} · indexed ${when}`);
+  }
+  return lines.join('\n');
+}
+
+function list(label: string, items: string[]): string {
+  if (items.length === 0) return `${label}: 0`;
+  const shown = items.slice(0, 10).map((s) => `\`${s}\``).join(', ');
+  return `${label}: ${items.length} (${shown}${items.length > 10 ? `, … ${items.length - 10} more` : ''})`;
+}
+
+export function renderReport(action: string, r: ReindexReport): string {
+  const secs = (r.ms / 1000).toFixed(1);
+  if (r.noChange) return `${action}: nothing changed (index ${r.generation}, checked in ${secs} s; ${r.unchanged.length} unchanged).`;
+  const lines = [
+    `${action}: done in ${secs} s — index generation \`${r.generation}\`, ${r.chunks} chunks (${r.embedded} embedded).`,
+    list('• Added', r.added),
+    list('• Changed', r.changed),
+    list('• Removed', r.removed),
+    `• Unchanged: ${r.unchanged.length}`,
+    `• Skipped: ${r.skipped.length}`,
+  ];
+  for (const s of r.skipped.slice(0, 10)) lines.push(`  – \`${s.source}\`: ${s.code} — ${truncate(s.message, 200)}`);
+  return lines.join('\n');
+}

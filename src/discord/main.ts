@@ -1,0 +1,83 @@
+/**
+ * `npm start`: the Discord bot over the real pipeline.
+ * Without DISCORD_TOKEN it explains how to set it (and how to ask without Discord) and exits 1.
+ */
+import { REST, Routes } from 'discord.js';
+import { loadConfig, type Config } from '../config.js';
+import { errorMessage, UserError } from '../errors.js';
+import { addSecret, createLogger, type Logger } from '../log.js';
+import type { DocentApi } from '../pipeline.js';
+import { createBot, restOptions, type Bot } from './bot.js';
+import { DiscordStartError, TOKEN_MISSING_MESSAGE, tokenInvalidError } from './errors.js';
+
+/** Fails fast on a rejected token, before the (slow) pipeline opens. */
+async function checkToken(config: Config): Promise<void> {
+  // discord.js strips a pasted "Bot " prefix on login; do the same here.
+  const token = config.discord.token!.replace(/^(Bot|Bearer)\s+/i, '');
+  const rest = new REST({ ...restOptions(config), retries: 1, timeout: 15_000 }).setToken(token);
+  try {
+    await rest.get(Routes.gatewayBot());
+  } catch (err) {
+    if ((err as { status?: number }).status === 401) throw tokenInvalidError();
+    throw new DiscordStartError('DISCORD_UNREACHABLE', `Could not reach Discord at ${config.discord.apiUrl ?? 'https://discord.com/api'}: ${errorMessage(err)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`Configuration error: ${errorMessage(err)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  if (!config.discord.token) {
+    process.stderr.write(TOKEN_MISSING_MESSAGE + '\n');
+    process.exitCode = 1;
+    return;
+  }
+  addSecret(config.discord.token);
+  const logger: Logger = createLogger({ level: config.logLevel, base: { app: 'docent' } });
+
+  let docent: DocentApi | undefined;
+  let bot: Bot | undefined;
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info('shutting down', { signal });
+    await bot?.stop().catch((err: unknown) => logger.error('client shutdown failed', { err }));
+    await docent?.close().catch((err: unknown) => logger.error('pipeline shutdown failed', { err }));
+    process.exitCode = process.exitCode ?? 0;
+    // Lingering sockets or timers must not keep a stopped bot alive.
+    setTimeout(() => process.exit(), 2_000).unref();
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { err: reason }));
+
+  try {
+    await checkToken(config);
+    const { Docent } = await import('../pipeline.js');
+    docent = await Docent.open(config, { logger });
+    if (shuttingDown) {
+      await docent.close();
+      return;
+    }
+    bot = createBot({ config, docent, logger });
+    await bot.start();
+    logger.info('docent bot running', { commands: bot.context.commands.size });
+  } catch (err) {
+    if (err instanceof UserError) process.stderr.write(`${err.message}\n`);
+    else {
+      process.stderr.write(`The bot could not start: ${errorMessage(err)}\n`);
+      logger.error('start failed', { err });
+    }
+    process.exitCode = 1;
+    await bot?.stop().catch(() => {});
+    await docent?.close().catch(() => {});
+  }
+}
+
+await main();

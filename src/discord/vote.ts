@@ -1,0 +1,52 @@
+import type { ButtonInteraction } from 'discord.js';
+import { notifyModerators } from './answer-flow.js';
+import type { BotContext } from './context.js';
+import type { FeedbackSource } from './feedback.js';
+import { parseVoteId, truncate } from './format.js';
+import { ephemeral } from './safe-send.js';
+
+/** Sources as shown in the message's embed, for votes on answers from before a restart. */
+function sourcesFromMessage(interaction: ButtonInteraction): FeedbackSource[] {
+  const fields = interaction.message.embeds.flatMap((e) => e.fields);
+  return fields.map((f, i) => {
+    const n = Number(/^\[(\d+)\]/.exec(f.name)?.[1] ?? i + 1);
+    const source = /`([^`]+)`/.exec(f.value)?.[1] ?? '';
+    const lines = /lines? (\d+)(?:–(\d+))?/.exec(f.value);
+    const a = Number(lines?.[1] ?? 0);
+    return { n, source, title: f.name.replace(/^\[\d+\]\s*/, ''), section: /^§ (.*)$/m.exec(f.value)?.[1] ?? '', lines: [a, Number(lines?.[2] ?? a)] };
+  });
+}
+
+/** 👍/👎 on an answer: appended to the feedback file; one vote per user per answer, last wins. */
+export async function handleVote(ctx: BotContext, interaction: ButtonInteraction): Promise<void> {
+  const parsed = parseVoteId(interaction.customId);
+  if (!parsed) return;
+  const known = ctx.answers.get(parsed.answerId);
+  const entry = {
+    time: new Date().toISOString(),
+    answerId: parsed.answerId,
+    messageId: interaction.message.id,
+    userId: interaction.user.id,
+    vote: parsed.vote,
+    question: known?.question ?? '',
+    answer: known?.answer ?? interaction.message.content,
+    sources: known?.sources ?? sourcesFromMessage(interaction),
+  };
+  const previous = await ctx.feedback.record(entry);
+  const icon = parsed.vote === 'up' ? '👍' : '👎';
+  const text =
+    previous === parsed.vote
+      ? `You already voted ${icon} on this answer.`
+      : previous
+        ? `Changed your vote to ${icon}. Thanks!`
+        : `Thanks for the feedback ${icon}`;
+  await interaction.reply(ephemeral(text));
+  ctx.logger.info('vote', { answerId: parsed.answerId, userId: interaction.user.id, vote: parsed.vote, previous });
+  if (parsed.vote === 'down' && previous !== 'down') {
+    const link = interaction.message.url;
+    await notifyModerators(
+      ctx,
+      `👎 from <@${interaction.user.id}> on an answer${entry.question ? ` to “${truncate(entry.question, 300)}”` : ''}: ${link}\n> ${truncate(entry.answer.replace(/\n+/g, ' '), 800)}`,
+    );
+  }
+}

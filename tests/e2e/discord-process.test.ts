@@ -1,0 +1,168 @@
+/**
+ * The bot's entry points as processes: `npm start` without a token, `src/discord/main.ts` with a
+ * token Discord rejects, and `npm run deploy-commands` against the stand-in.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createBot } from '../../src/discord/bot.js';
+import { deployCommands } from '../../src/discord/deploy.js';
+import { silentLogger } from '../../src/log.js';
+import { DiscordStandIn } from '../support/discord-stand-in/index.js';
+import { FakeDocent } from '../support/fake-docent.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(DISCORD_|MODERATOR_|DOCENT_|VITEST|NODE_OPTIONS)/.test(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
+function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out: ${cmd} ${args.join(' ')}\n${stderr}`));
+    }, opts.timeoutMs ?? 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let standIn: DiscordStandIn;
+let dir: string;
+beforeAll(async () => {
+  standIn = await DiscordStandIn.start();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'docent-discord-proc-'));
+});
+afterAll(async () => {
+  await standIn?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  it('without DISCORD_TOKEN exits non-zero, says to set it in .env and points to npm run ask / npm run repl (no stack)', async () => {
+    const r = await run('npm', ['start', '--silent'], { cwd: root, env: cleanEnv({ DISCORD_TOKEN: '' }) });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('DISCORD_TOKEN is not set, so the Discord bot cannot start.');
+    expect(r.stderr).toContain('Set DISCORD_TOKEN=<your bot token> in .env');
+    expect(r.stderr).toContain('npm run ask');
+    expect(r.stderr).toContain('npm run repl');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('with a token Discord rejects (401) fails fast with a clear message and never prints the token', async () => {
+    const bad = await DiscordStandIn.start({ invalidToken: true });
+    try {
+      const token = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.not-a-real-token-but-a-secret-one';
+      const t0 = Date.now();
+      const r = await run(tsx, [path.join(root, 'src/discord/main.ts')], {
+        cwd: dir,
+        env: cleanEnv({ DISCORD_TOKEN: token, DISCORD_API_URL: bad.apiUrl, DOCENT_EMBEDDER: 'hash' }),
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('Discord rejected DISCORD_TOKEN (401 Unauthorized).');
+      expect(r.stderr).toContain('Reset Token');
+      expect(r.stderr + r.stdout).not.toContain(token);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      expect(bad.requests.map((q) => `${q.method} ${q.path} ${q.status}`)).toEqual(['GET /api/v10/gateway/bot 401']);
+    } finally {
+      await bad.close();
+    }
+  });
+
+  it('createBot().start() maps discord.js TokenInvalid to DISCORD_TOKEN_INVALID', async () => {
+    const bad = await DiscordStandIn.start({ invalidToken: true });
+    try {
+      const config = loadConfig({ DISCORD_TOKEN: 'MTIz.bad.token-value', DISCORD_API_URL: bad.apiUrl, DOCENT_FEEDBACK_FILE: path.join(dir, 'fb.jsonl') }, { cwd: dir });
+      const bot = createBot({ config, docent: new FakeDocent(), logger: silentLogger });
+      await expect(bot.start()).rejects.toMatchObject({ code: 'DISCORD_TOKEN_INVALID' });
+      await bot.stop();
+    } finally {
+      await bad.close();
+    }
+  });
+});
+
+describe('npm run deploy-commands', () => {
+  it('registers all eight commands in DISCORD_GUILD_ID, fetching the application id; moderator commands need Manage Server', async () => {
+    const after = standIn.mark();
+    const r = await run(tsx, [path.join(root, 'scripts/deploy-commands.ts')], {
+      cwd: dir,
+      env: cleanEnv({ DISCORD_TOKEN: standIn.token, DISCORD_API_URL: standIn.apiUrl, DISCORD_GUILD_ID: standIn.guildId }),
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      `Registered 8 commands for application ${standIn.applicationId} in guild ${standIn.guildId}: /ask /sources /why /help /reindex /add /remove /rollback\n`,
+    );
+    const reqs = standIn.requests.slice(after);
+    expect(reqs[0].path).toBe('/api/v10/oauth2/applications/@me');
+    const put = reqs.find((q) => q.method === 'PUT')!;
+    expect(put.path).toBe(`/api/v10/applications/${standIn.applicationId}/guilds/${standIn.guildId}/commands`);
+    const byName = Object.fromEntries((put.body as Array<{ name: string; default_member_permissions?: string | null }>).map((c) => [c.name, c]));
+    for (const mod of ['reindex', 'add', 'remove', 'rollback']) expect(byName[mod].default_member_permissions).toBe('32');
+    for (const open of ['ask', 'sources', 'why', 'help']) expect(byName[open].default_member_permissions ?? null).toBeNull();
+  });
+
+  it('registers globally without DISCORD_GUILD_ID, using DISCORD_APPLICATION_ID', async () => {
+    const after = standIn.mark();
+    const config = loadConfig({ DISCORD_TOKEN: standIn.token, DISCORD_API_URL: standIn.apiUrl, DISCORD_APPLICATION_ID: standIn.applicationId }, { cwd: dir });
+    const res = await deployCommands(config);
+    expect(res).toMatchObject({ scope: 'global', applicationId: standIn.applicationId });
+    expect(standIn.requests.slice(after).map((q) => `${q.method} ${q.path}`)).toEqual([`PUT /api/v10/applications/${standIn.applicationId}/commands`]);
+  });
+});
+
+describe('npm start with a valid token', () => {
+  it('opens the real pipeline, logs in, and on SIGTERM disconnects and exits 0 without printing the token', async () => {
+    const { cp } = await import('node:fs/promises');
+    const work = await mkdtemp(path.join(os.tmpdir(), 'docent-discord-run-'));
+    await cp(path.join(root, 'corpus'), path.join(work, 'corpus'), { recursive: true });
+    // `node --import tsx` (one process) rather than the tsx CLI, whose signal relay races under load.
+    const loader = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+    const child = spawn(process.execPath, ['--import', loader, path.join(root, 'src/discord/main.ts')], {
+      cwd: work,
+      env: cleanEnv({ DISCORD_TOKEN: standIn.token, DISCORD_API_URL: standIn.apiUrl, DOCENT_EMBEDDER: 'hash', LOG_LEVEL: 'debug' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      const t0 = Date.now();
+      while (!out.includes('docent bot running')) {
+        if (Date.now() - t0 > 30_000 || child.exitCode !== null) throw new Error(`bot did not start:\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // It answers while running.
+      const after = standIn.mark();
+      const q = standIn.injectMessage({ content: `<@${standIn.botUser.id}> What is Wukong?`, mentionBot: true });
+      const reply = await standIn.waitForRequest((r) => r.body?.message_reference?.message_id === q.id && r.status === 200, { after, timeoutMs: 15_000 });
+      expect(reply.body.content).toContain('Wukong');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toContain('"msg":"shutting down"');
+      expect(out).toContain('"msg":"discord client stopped"');
+      expect(out).not.toContain(standIn.token);
+    } finally {
+      child.kill('SIGKILL');
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { citationField, LIMITS, parseVoteId, renderAnswer, renderReport, sourceEmbeds, truncate, voteButtons } from '../../src/discord/format.js';
+import type { AnswerResult, Citation } from '../../src/types.js';
+
+const cite = (n: number, quote = 'A quoted line.'): Citation => ({
+  n,
+  source: `docs/doc-${n}.md`,
+  title: `Document ${n}`,
+  section: 'Part › Chapter',
+  lines: [n, n + 2],
+  quote,
+  chunkId: `c${n}`,
+});
+
+const result = (over: Partial<AnswerResult>): AnswerResult => ({
+  question: 'q',
+  answered: true,
+  answer: 'Answer [1].',
+  citations: [cite(1)],
+  retrieved: [],
+  closest: [],
+  generation: 'g1',
+  ms: 1,
+  ...over,
+});
+
+describe('format', () => {
+  it('truncate cuts at a word boundary and adds an ellipsis', () => {
+    expect(truncate('hello wonderful world', 12)).toBe('hello…');
+    expect(truncate('short', 12)).toBe('short');
+  });
+
+  it('a citation field shows title, section, source, line range and the quote, within 1,024 characters', () => {
+    expect(citationField(cite(2))).toEqual({ name: '[2] Document 2', value: '§ Part › Chapter\n`docs/doc-2.md` · lines 2–4\n> A quoted line.' });
+    const long = citationField(cite(3, 'word '.repeat(600)));
+    expect(long.value.length).toBeLessThanOrEqual(LIMITS.fieldValue);
+    expect(long.value).toMatch(/…$/);
+    const multiline = citationField(cite(4, Array.from({ length: 300 }, (_, i) => `l${i}`).join('\n')));
+    expect(multiline.value.length).toBeLessThanOrEqual(LIMITS.fieldValue);
+  });
+
+  it('source embeds keep to 25 fields and 6,000 characters each', () => {
+    const embeds = sourceEmbeds(Array.from({ length: 40 }, (_, i) => cite(i + 1, 'q '.repeat(450))));
+    expect(embeds.length).toBeGreaterThan(1);
+    for (const e of embeds) {
+      expect(e.fields!.length).toBeLessThanOrEqual(LIMITS.fields);
+      const size = (e.title?.length ?? 0) + e.fields!.reduce((n, f) => n + f.name.length + f.value.length, 0);
+      expect(size).toBeLessThanOrEqual(LIMITS.total);
+    }
+    expect(embeds.flatMap((e) => e.fields!).length).toBe(40);
+  });
+
+  it('renderAnswer puts the sources and the vote buttons on the last message', () => {
+    const msgs = renderAnswer(result({ answer: ('Sentence number one is here. '.repeat(100) + '[1]').trim() }), 'abc123');
+    expect(msgs.length).toBe(2);
+    expect(msgs[0].embeds).toBeUndefined();
+    expect(msgs[1].embeds?.[0].fields?.[0].name).toBe('[1] Document 1');
+    expect(msgs[1].components).toEqual([voteButtons('abc123')]);
+  });
+
+  it('an unanswered result says so and lists the closest sources', () => {
+    const [m] = renderAnswer(
+      result({ answered: false, answer: 'Not in the documents.', citations: [], closest: [{ source: 'a.md', title: 'A', section: 'S', lines: [1, 2] }] }),
+      'x',
+    );
+    expect(m.content).toBe("I couldn't find an answer to that in the indexed documents. (Not in the documents.)\n\n**Closest sources:**\n• A — S (`a.md`, lines 1–2)");
+    expect(m.embeds).toBeUndefined();
+  });
+
+  it('vote ids round-trip and reject anything else', () => {
+    expect(parseVoteId('docent:vote:up:abc123')).toEqual({ vote: 'up', answerId: 'abc123' });
+    expect(parseVoteId('docent:vote:maybe:abc')).toBeNull();
+    expect(parseVoteId('other')).toBeNull();
+  });
+
+  it('renderReport lists what changed and the time', () => {
+    const text = renderReport('Re-index', { generation: 'g2', added: ['a.md'], changed: [], removed: ['b.md'], unchanged: ['c.md'], skipped: [{ source: 'x.bin', code: 'UNSUPPORTED', message: 'not a document' }], chunks: 9, embedded: 3, noChange: false, ms: 1234 });
+    expect(text).toBe(
+      'Re-index: done in 1.2 s — index generation `g2`, 9 chunks (3 embedded).\n• Added: 1 (`a.md`)\n• Changed: 0\n• Removed: 1 (`b.md`)\n• Unchanged: 1\n• Skipped: 1\n  – `x.bin`: UNSUPPORTED — not a document',
+    );
+  });
+});
