@@ -48,6 +48,8 @@ interface Row {
   mrr: number;
   hit: number;
   cite: number;
+  refused: number;
+  /** NaN when the set has no question that must be refused. */
   refP: number;
   refR: number;
   len: number;
@@ -163,18 +165,19 @@ async function evaluate(set: string, docent: Docent, items: Item[], mode: Fusion
     mrr: mrr / a,
     hit: hit / a,
     cite: cite / a,
-    refP: refused ? refusedRight / refused : shouldRefuse ? 0 : 1,
-    refR: shouldRefuse ? refusedRight / shouldRefuse : 1,
+    refused,
+    refP: shouldRefuse ? (refused ? refusedRight / refused : 0) : NaN,
+    refR: shouldRefuse ? refusedRight / shouldRefuse : NaN,
     len: len / items.length,
     ms: ms / items.length,
   };
 }
 
 function table(rows: Row[]): string {
-  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  const head = '| set | retrieval | questions | recall@1 | recall@3 | recall@5 | MRR | answer hit | citation overlaps evidence | refusal precision | refusal recall | mean answer chars | ms/question |';
-  const sep = '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
-  const body = rows.map((r) => `| ${r.set} | ${r.mode} | ${r.n} | ${pct(r.r1)} | ${pct(r.r3)} | ${pct(r.r5)} | ${r.mrr.toFixed(3)} | ${pct(r.hit)} | ${pct(r.cite)} | ${pct(r.refP)} | ${pct(r.refR)} | ${r.len.toFixed(0)} | ${r.ms.toFixed(1)} |`);
+  const pct = (x: number) => (Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
+  const head = '| set | retrieval | questions | recall@1 | recall@3 | recall@5 | MRR | answer hit | citation overlaps evidence | refused | refusal precision | refusal recall | mean answer chars | ms/question |';
+  const sep = '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  const body = rows.map((r) => `| ${r.set} | ${r.mode} | ${r.n} | ${pct(r.r1)} | ${pct(r.r3)} | ${pct(r.r5)} | ${r.mrr.toFixed(3)} | ${pct(r.hit)} | ${pct(r.cite)} | ${r.refused} | ${pct(r.refP)} | ${pct(r.refR)} | ${r.len.toFixed(0)} | ${r.ms.toFixed(1)} |`);
   return [head, sep, ...body].join('\n');
 }
 

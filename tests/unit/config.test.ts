@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+import { ROOT } from '../support/temp-project.js';
+
+function example(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(path.join(ROOT, '.env.example'), 'utf8').split('\n')) {
+    const m = /^#?\s*([A-Z][A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) env[m[1]] = line.startsWith('#') ? '' : m[2];
+  }
+  return env;
+}
+
+describe('config', () => {
+  it('GIVEN no variables THEN the offline defaults', () => {
+    const c = loadConfig({}, { cwd: '/srv/docent' });
+    expect(c.embedder).toBe('glove');
+    expect(c.corpusDir).toBe('/srv/docent/corpus');
+    expect(c.indexDir).toBe('/srv/docent/.docent/index');
+    expect(c.topK).toBe(5);
+    expect(c.discord.token).toBeUndefined();
+    expect(c.discord.messageContentIntent).toBe(false);
+  });
+
+  it('GIVEN .env.example as it is THEN it loads, and it documents every variable the config reads', () => {
+    const env = example();
+    expect(() => loadConfig(env)).not.toThrow();
+    const source = readFileSync(path.join(ROOT, 'src/config.ts'), 'utf8');
+    const read = [...source.matchAll(/\(env, '([A-Z0-9_]+)'/g)].map((m) => m[1]);
+    expect(read.length).toBeGreaterThan(20);
+    for (const name of read) expect(Object.keys(env), `${name} is missing from .env.example`).toContain(name);
+  });
+
+  it.each([
+    ['DOCENT_TOP_K', 'lots', /DOCENT_TOP_K: expected a whole number from 1 to 50, got "lots"/],
+    ['DOCENT_TOP_K', '0', /DOCENT_TOP_K: expected a whole number from 1 to 50, got 0/],
+    ['DOCENT_EMBEDDER', 'bert', /DOCENT_EMBEDDER: expected glove, hash, ollama:<model> or openai:<model>/],
+    ['OLLAMA_BASE_URL', 'localhost:11434', /OLLAMA_BASE_URL: expected an http\(s\) URL/],
+    ['DISCORD_GUILD_ID', '12ab', /DISCORD_GUILD_ID: expected a Discord id/],
+    ['MODERATOR_ROLE_IDS', '123456789012345678,nope', /MODERATOR_ROLE_IDS: expected comma-separated Discord role ids, got "nope"/],
+    ['DISCORD_MESSAGE_CONTENT_INTENT', 'maybe', /DISCORD_MESSAGE_CONTENT_INTENT: expected true or false/],
+    ['DOCENT_ANSWER_THRESHOLD', '1.5', /DOCENT_ANSWER_THRESHOLD: expected a number from 0 to 1/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL: expected one of debug, info, warn, error/],
+  ])('GIVEN %s=%s THEN a ConfigError names the variable and what is expected', (name, value, message) => {
+    let err: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(name);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it('GIVEN a token THEN a config error elsewhere never echoes it', () => {
+    const token = 'MTIz.secret-token-value.abc';
+    try {
+      loadConfig({ DISCORD_TOKEN: token, DOCENT_TOP_K: 'x' });
+    } catch (e) {
+      expect(String((e as Error).message)).not.toContain(token);
+    }
+  });
+});
