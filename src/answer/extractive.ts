@@ -283,8 +283,15 @@ export async function extractAnswer(
   // a sentence that opens with a pronoun or demonstrative leans on the one before it
   const anaphoric = /^(it|its|they|their|these|this|those|that|such|he|she|his|her|there)\b/i.test(best.text);
   const before = anaphoric && best.prev !== null ? scored.find((s) => s.order === best.prev) : undefined;
-  const runnersUp = scored.slice(1).filter((s) => s !== next && s !== before && s.score >= best.score * 0.75);
-  const candidates = [...(before ? [before] : []), ...(next && next.text.length <= 200 ? [next] : []), ...runnersUp];
+  // a "who/when/how many" question whose best sentence holds no name, date or amount: the
+  // neighbour that does most likely completes the answer
+  let typed: Scored | undefined;
+  if (qType !== 'other' && qType !== 'define' && typeBonus(qType, best.text, question) === 0) {
+    const prevUnit = best.prev !== null ? scored.find((s) => s.order === best.prev) : undefined;
+    typed = [next, prevUnit].find((s) => s && typeBonus(qType, s.text, question) > 0);
+  }
+  const runnersUp = scored.slice(1).filter((s) => s !== next && s !== before && s !== typed && s.score >= best.score * 0.75);
+  const candidates = [...(typed ? [typed] : []), ...(before && before !== typed ? [before] : []), ...(next && next !== typed && next.text.length <= 200 ? [next] : []), ...runnersUp];
   for (const s of candidates) {
     if (chosen.length >= 3) break;
     const len = display(s).length + 6;

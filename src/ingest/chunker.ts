@@ -177,6 +177,21 @@ function readBlocks(doc: LoadedDoc): Block[] {
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
+/**
+ * A segment that ends like this did not end a sentence: an initial ("Nicholas E."), a common
+ * abbreviation ("c.", "Dr.", "St.", "vs.", "e.g."), or a bracket left open.
+ */
+const NOT_AN_END = /(?:^|[\s(\[])(?:\p{Lu}|c|ca|cf|vs|v|e\.g|i\.e|etc|al|approx|no|nos|vol|pp?|fig|Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|Gen|Col|Lt|Capt|Sgt|Gov|Rev|Hon|Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.\s*$/u;
+
+function unbalanced(text: string): boolean {
+  let depth = 0;
+  for (const ch of text) {
+    if (ch === '(' || ch === '[') depth++;
+    else if ((ch === ')' || ch === ']') && depth > 0) depth--;
+  }
+  return depth > 0;
+}
+
 /** Sentence spans inside [start, end) of `text` (offsets absolute), lines are hard breaks. */
 export function sentenceSpans(text: string, start: number, end: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -185,9 +200,23 @@ export function sentenceSpans(text: string, start: number, end: number): Array<[
     let lineEnd = text.indexOf('\n', lineStart);
     if (lineEnd === -1 || lineEnd > end) lineEnd = end;
     const line = text.slice(lineStart, lineEnd);
+    let pending: number | null = null;
     for (const seg of segmenter.segment(line)) {
-      let a = lineStart + seg.index;
-      let b = a + seg.segment.length;
+      let a: number = pending ?? lineStart + seg.index;
+      let b = lineStart + seg.index + seg.segment.length;
+      const joined = text.slice(a, b);
+      if (b < lineEnd && (NOT_AN_END.test(joined) || unbalanced(joined))) {
+        pending = a;
+        continue;
+      }
+      pending = null;
+      while (a < b && /\s/.test(text[a])) a++;
+      while (b > a && /\s/.test(text[b - 1])) b--;
+      if (b > a) out.push([a, b]);
+    }
+    if (pending !== null) {
+      let a = pending;
+      let b = lineEnd;
       while (a < b && /\s/.test(text[a])) a++;
       while (b > a && /\s/.test(text[b - 1])) b--;
       if (b > a) out.push([a, b]);

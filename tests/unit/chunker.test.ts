@@ -114,4 +114,10 @@ describe('sentenceSpans', () => {
     const spans = sentenceSpans(t, 0, t.length).map(([a, b]) => t.slice(a, b));
     expect(spans).toEqual(['Revenue missed ($41.4B vs. expected $41.9B), and income fell.', 'No company in the U.S. has this.', 'Perhaps Amazon.', 'Next line']);
   });
+
+  it('does not break after an initial, an abbreviation or inside brackets', () => {
+    const t = 'A committee headed by Nicholas E. Golovin met in July. Jacques Lefevre (c. 1455–1536) taught. Dr. Smith agreed.';
+    const spans = sentenceSpans(t, 0, t.length).map(([a, b]) => t.slice(a, b));
+    expect(spans).toEqual(['A committee headed by Nicholas E. Golovin met in July.', 'Jacques Lefevre (c. 1455–1536) taught.', 'Dr. Smith agreed.']);
+  });
 });
