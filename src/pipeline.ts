@@ -158,7 +158,13 @@ export class Docent implements DocentApi {
     const now = Date.now();
     if (!force && now - this.lastCheck < this.refreshMs) return this.swapping ?? undefined;
     this.lastCheck = now;
-    if (this.swapping) return this.swapping;
+    if (this.swapping) {
+      if (!force) return this.swapping;
+      // a forced refresh (after our own reindex or rollback) must see CURRENT as it is now,
+      // not as a check that started before the switch read it
+      await this.swapping.catch(() => {});
+      return this.refresh(true);
+    }
     this.swapping = (async () => {
       try {
         const name = await readCurrentName(this.config.indexDir);
@@ -182,7 +188,7 @@ export class Docent implements DocentApi {
     const index = await this.current();
     const k = options.k ?? this.config.topK;
     const out = await search(index, this.embeddings, q.value, { k: Math.max(k, 8), history: options.history, mode: options.mode });
-    const ans = await extractAnswer(q.value, out, index, this.embeddings, { threshold: options.threshold });
+    const ans = await extractAnswer(q.value, out, index, this.embeddings, { threshold: options.threshold ?? this.config.answerThreshold });
     return {
       question: q.value,
       ...ans,

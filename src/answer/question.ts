@@ -13,7 +13,7 @@ export function cleanQuestion(raw: string, maxChars: number): Result<string, Que
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ' ')
     .replace(/<@[!&]?\d+>|<#\d+>|<a?:\w+:\d+>/g, ' ')
-    .replace(/@(everyone|here)\b/gi, '$1')
+    .replace(/@(everyone|here)/gi, '$1')
     .replace(/\s+/g, ' ')
     .trim();
   if (!/[\p{L}\p{N}]/u.test(q)) {

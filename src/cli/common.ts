@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config, type Env } from '../config.js';
 import { errorMessage, isUserError } from '../errors.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger, redact, type Logger } from '../log.js';
 import type { AnswerResult } from '../types.js';
 
 /** Parses argv; on a bad option prints the message and usage, sets exitCode 2 and returns null. */
@@ -34,8 +34,9 @@ export async function runMain(main: () => Promise<void>): Promise<void> {
   try {
     await main();
   } catch (err) {
-    if (isUserError(err)) process.stderr.write(`error: ${err.message}\n`);
-    else process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // secrets registered with the logger (API keys) are scrubbed from stacks too
+    if (isUserError(err)) process.stderr.write(redact(`error: ${err.message}\n`));
+    else process.stderr.write(redact(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
     process.exitCode = 1;
   }
 }

@@ -25,7 +25,7 @@ import { DocentError, UserError } from '../errors.js';
  * killed at any instant leaves the previous generation serving.
  */
 export const FORMAT_VERSION = 1;
-export const CHUNKER_VERSION = 1;
+export const CHUNKER_VERSION = 2;
 
 export interface DocRecord {
   source: string;
@@ -236,11 +236,12 @@ export async function cleanupLeftovers(indexDir: string): Promise<string[]> {
   }
   const removed: string[] = [];
   for (const n of names) {
-    const m = /^\.build-(\d+)-|^CURRENT\.(\d+)\.[0-9a-f]+\.tmp$/.exec(n);
+    const m = /^\.build-(\d+)-|^(?:CURRENT|\.lock)\.(\d+)\.[0-9a-f]+\.(?:tmp|stale)$/.exec(n);
     if (!m) continue;
     const pid = Number(m[1] ?? m[2]);
     if (pid !== process.pid && isAlive(pid)) continue;
-    if (pid === process.pid && activeBuilds.has(path.join(indexDir, n))) continue;
+    // our own temp files may belong to a write in flight in this process
+    if (pid === process.pid && (m[2] !== undefined || activeBuilds.has(path.join(indexDir, n)))) continue;
     await fs.rm(path.join(indexDir, n), { recursive: true, force: true });
     removed.push(n);
   }
@@ -278,11 +279,16 @@ export async function acquireLock(indexDir: string, purpose: string): Promise<()
   const file = path.join(indexDir, '.lock');
   const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), purpose };
   for (let attempt = 0; attempt < 3; attempt++) {
+    // The lock appears complete or not at all (written to a temp file, then hard-linked): a
+    // second writer must never see an empty lock of a live writer and take it for stale.
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      const fh = await fs.open(file, 'wx');
-      await fh.writeFile(JSON.stringify(info));
-      await fh.sync();
-      await fh.close();
+      await writeFileSynced(tmp, JSON.stringify(info));
+      await fs.link(tmp, file).catch((err: NodeJS.ErrnoException) => {
+        // file systems without hard links: exclusive copy (not atomic, but still exclusive)
+        if (['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(err.code ?? '')) return fs.copyFile(tmp, file, fsc.COPYFILE_EXCL);
+        throw err;
+      });
       let released = false;
       return async () => {
         if (released) return;
@@ -291,23 +297,64 @@ export async function acquireLock(indexDir: string, purpose: string): Promise<()
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      await fs.rm(tmp, { force: true });
     }
-    let holder: LockInfo | null = null;
+    const holder = await readLockFile(file);
+    if (holder === 'missing') continue;
+    if (holder && !isStale(holder)) throw lockedError(holder);
+    // Stale (or unreadable: its writer died mid-write before locks were written atomically).
+    // Move it aside rather than deleting it, so that of two processes clearing the same stale
+    // lock, the slower one cannot delete the fresh lock the faster one has just taken.
+    const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
     try {
-      holder = JSON.parse(await fs.readFile(file, 'utf8')) as LockInfo;
-    } catch {
-      // unreadable or half-written lock: its writer died between open and write
+      await fs.rename(file, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
     }
-    const stale = !holder || (holder.host === os.hostname() && !isAlive(holder.pid));
-    if (!stale) {
-      throw new UserError(
-        'INDEX_LOCKED',
-        `Another re-index is running (${holder!.purpose}, pid ${holder!.pid}, started ${holder!.startedAt}). Try again when it has finished.`,
-      );
+    const moved = await readLockFile(aside);
+    if (moved && moved !== 'missing' && !isStale(moved)) {
+      // we moved a live writer's fresh lock: put it back and give way
+      await fs.link(aside, file).catch(() => {});
+      await fs.rm(aside, { force: true });
+      throw lockedError(moved);
     }
-    await fs.rm(file, { force: true });
+    await fs.rm(aside, { force: true });
   }
   throw new UserError('INDEX_LOCKED', 'Could not take the index lock; try again.');
+}
+
+async function readLockFile(file: string): Promise<LockInfo | null | 'missing'> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    return null;
+  }
+  try {
+    const info = JSON.parse(text) as LockInfo;
+    return info && typeof info === 'object' && Number.isInteger(info.pid) ? info : null;
+  } catch {
+    return null;
+  }
+}
+
+/** When this process started: a lock with our own pid but an older start is a previous incarnation's (containers reuse pids). */
+const processStartMs = Date.now() - process.uptime() * 1000;
+
+function isStale(holder: LockInfo): boolean {
+  if (holder.host !== os.hostname()) return false;
+  if (holder.pid === process.pid) return Date.parse(holder.startedAt) < processStartMs;
+  return !isAlive(holder.pid);
+}
+
+function lockedError(holder: LockInfo): UserError {
+  return new UserError(
+    'INDEX_LOCKED',
+    `Another re-index is running (${holder.purpose}, pid ${holder.pid}, started ${holder.startedAt}). Try again when it has finished.`,
+  );
 }
 
 export async function readLock(indexDir: string): Promise<LockInfo | null> {

@@ -1,0 +1,122 @@
+/**
+ * Questions keep coming while the index is rebuilt and switched, in this process and in a child
+ * process: no question fails, every answer comes from a complete generation, and each answer is
+ * exactly the one that generation gives when it is loaded on its own afterwards.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIndex } from '../../src/ingest/build.js';
+import { listGenerations, setCurrent, verifyGeneration } from '../../src/ingest/store.js';
+import { Docent } from '../../src/pipeline.js';
+import {
+  RecordingEmbeddings,
+  copyDir,
+  makeWorkspace,
+  runIngest,
+  shapeOf,
+  snapshot,
+  testConfig,
+  writeFiller,
+  type AnswerShape,
+} from '../support/lifecycle-helpers.js';
+
+const QUESTIONS = ['What is Wukong?', 'What is the Zanzibar protocol revision?', 'Who designed the extra module 2?', 'What is near marker m1x3x2?'];
+
+let ws: Awaited<ReturnType<typeof makeWorkspace>>;
+beforeAll(async () => {
+  ws = await makeWorkspace('docent-conc-');
+  await writeFiller(ws.corpus, 3, 10);
+});
+afterAll(async () => {
+  await ws?.cleanup();
+});
+
+interface Asked {
+  q: string;
+  generation: string;
+  shape: AnswerShape;
+}
+
+describe('answering during re-indexes', () => {
+  it('GIVEN 4 askers in a loop while 7 re-indexes (here and in a child process) and a rollback switch generations THEN no question fails and every answer is a known-good answer of a complete generation', async () => {
+    const config = testConfig(ws.corpus, ws.index, { DOCENT_KEEP_GENERATIONS: '100' });
+    await buildIndex({ config, embeddings: new RecordingEmbeddings() });
+    const docent = await Docent.open(config, { autoBuild: false, embeddings: new RecordingEmbeddings(), refreshMs: 0 });
+
+    const asked: Asked[] = [];
+    const failures: unknown[] = [];
+    let stop = false;
+    const asker = async (w: number) => {
+      for (let i = w; !stop; i++) {
+        const q = QUESTIONS[i % QUESTIONS.length];
+        try {
+          const r = await docent.answer(q);
+          asked.push({ q, generation: r.generation, shape: shapeOf(r) });
+        } catch (err) {
+          failures.push(err);
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    const askers = [0, 1, 2, 3].map(asker);
+
+    const steps: string[] = [];
+    const writers = async () => {
+      for (let step = 1; step <= 8; step++) {
+        if (step === 6) {
+          const { generation } = await docent.rollback();
+          steps.push(`rollback -> ${generation}`);
+          continue;
+        }
+        if (step % 2) await fs.writeFile(path.join(ws.corpus, 'zanzibar.md'), `# Zanzibar protocol\n\nThe Zanzibar protocol revision is R-${step}${step}${step}.\n`);
+        else await fs.writeFile(path.join(ws.corpus, `extra-${step}.md`), `# Extra module ${step}\n\nThe extra module ${step} was designed by engineer number ${step * 7}.\n`);
+        if (step === 3 || step === 7) {
+          const r = await runIngest(['--corpus', ws.corpus, '--index', ws.index, '--quiet'], { DOCENT_KEEP_GENERATIONS: '100' });
+          expect(r.code, r.stderr).toBe(0);
+          steps.push(`child: ${r.stdout.split('\n')[0]}`);
+        } else {
+          const r = await docent.reindex();
+          steps.push(`in-process: ${r.generation} (${r.embedded} embedded)`);
+        }
+        // let the askers run on this generation for a moment
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    };
+    try {
+      await writers();
+    } finally {
+      stop = true;
+      await Promise.all(askers);
+    }
+    await docent.close();
+
+    expect(failures).toEqual([]);
+    const gens = await listGenerations(ws.index);
+    expect(gens).toHaveLength(8);
+    const seen = [...new Set(asked.map((a) => a.generation))].sort();
+    // every generation that answered is complete, and answers came from most of them
+    for (const g of seen) {
+      expect(gens).toContain(g);
+      await verifyGeneration(path.join(ws.index, g));
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(6);
+
+    // known-good answers: each generation loaded alone, afterwards
+    const known = new Map<string, AnswerShape[]>();
+    for (const g of seen) {
+      const copy = path.join(ws.root, `check-${g}`);
+      await copyDir(ws.index, copy);
+      await setCurrent(copy, g);
+      const d = await Docent.open(testConfig(ws.corpus, copy), { autoBuild: false, embeddings: new RecordingEmbeddings() });
+      expect(d.generation).toBe(g);
+      known.set(g, await snapshot(d, QUESTIONS));
+      await d.close();
+    }
+    for (const a of asked) expect(a.shape, `${a.q} on ${a.generation}`).toEqual(known.get(a.generation)![QUESTIONS.indexOf(a.q)]);
+    // the fixed question really changed its answer along the way
+    const zanzibar = new Set(seen.map((g) => known.get(g)![1].answer));
+    expect(zanzibar.size).toBeGreaterThanOrEqual(3);
+    console.log(`concurrency: ${asked.length} answers from ${seen.length} generations; steps: ${steps.join('; ')}`);
+  }, 120_000);
+});
