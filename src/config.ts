@@ -2,6 +2,7 @@ import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { DEFAULT_THRESHOLD } from './answer/threshold.js';
 import { ConfigError } from './errors.js';
+import { addSecret } from './log.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -15,6 +16,11 @@ export interface Config {
   ollamaBaseUrl: string;
   openaiBaseUrl: string;
   openaiApiKey: string | undefined;
+  /** `extractive` (default, no model) or `llm:<model>` on an OpenAI-compatible chat endpoint. */
+  answerer: string;
+  llmBaseUrl: string;
+  llmApiKey: string | undefined;
+  llmTimeoutMs: number;
   /** Timeout for calls to an embedding endpoint, ms. */
   embedTimeoutMs: number;
   topK: number;
@@ -121,12 +127,18 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
   if (!EMBEDDER_ID.test(embedder)) {
     throw new ConfigError('DOCENT_EMBEDDER', `expected glove, hash, ollama:<model> or openai:<model>, got "${embedder}"`);
   }
+  const answerer = str(env, 'DOCENT_ANSWERER') ?? 'extractive';
+  if (!/^(extractive|llm:[\w.:\-/]+)$/.test(answerer)) {
+    throw new ConfigError('DOCENT_ANSWERER', `expected extractive or llm:<model>, got "${answerer}"`);
+  }
   const token = str(env, 'DISCORD_TOKEN');
   const roles = (str(env, 'MODERATOR_ROLE_IDS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const r of roles) {
     if (!SNOWFLAKE.test(r)) throw new ConfigError('MODERATOR_ROLE_IDS', `expected comma-separated Discord role ids, got "${r}"`);
   }
   const resolve = (p: string) => path.resolve(cwd, p);
+  // secrets are redacted from every log line and CLI error from now on
+  for (const secret of [token, str(env, 'OPENAI_API_KEY'), str(env, 'DOCENT_LLM_API_KEY')]) addSecret(secret);
   return {
     corpusDir: resolve(str(env, 'DOCENT_CORPUS_DIR') ?? 'corpus'),
     indexDir: resolve(str(env, 'DOCENT_INDEX_DIR') ?? '.docent/index'),
@@ -136,6 +148,10 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     openaiBaseUrl: url(env, 'OPENAI_BASE_URL', 'https://api.openai.com/v1')!,
     openaiApiKey: str(env, 'OPENAI_API_KEY'),
     embedTimeoutMs: int(env, 'DOCENT_EMBED_TIMEOUT_MS', 30_000, 100, 600_000),
+    answerer,
+    llmBaseUrl: url(env, 'DOCENT_LLM_BASE_URL', str(env, 'OPENAI_BASE_URL') ?? 'https://api.openai.com/v1')!,
+    llmApiKey: str(env, 'DOCENT_LLM_API_KEY') ?? str(env, 'OPENAI_API_KEY'),
+    llmTimeoutMs: int(env, 'DOCENT_LLM_TIMEOUT_MS', 20_000, 100, 600_000),
     topK: int(env, 'DOCENT_TOP_K', 5, 1, 50),
     efSearch: int(env, 'DOCENT_EF_SEARCH', 128, 10, 5000),
     keepGenerations: int(env, 'DOCENT_KEEP_GENERATIONS', 3, 1, 100),

@@ -54,6 +54,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { extractAnswer, type ExtractOptions } from './answer/extractive.js';
+import { llmAnswer } from './answer/llm.js';
 import { cleanQuestion } from './answer/question.js';
 import { createEmbeddings } from './embeddings/index.js';
 import type { DocentEmbeddings } from './embeddings/types.js';
@@ -189,6 +190,11 @@ export class Docent implements DocentApi {
     const k = options.k ?? this.config.topK;
     const out = await search(index, this.embeddings, q.value, { k: Math.max(k, 8), history: options.history, mode: options.mode });
     const ans = await extractAnswer(q.value, out, index, this.embeddings, { threshold: options.threshold ?? this.config.answerThreshold });
+    if (ans.answered && this.config.answerer.startsWith('llm:')) {
+      const c = this.config;
+      const llm = await llmAnswer(q.value, out.hits.slice(0, k), index, { baseUrl: c.llmBaseUrl, model: c.answerer.slice(4), apiKey: c.llmApiKey, timeoutMs: c.llmTimeoutMs }, this.logger);
+      if (llm) Object.assign(ans, llm);
+    }
     return {
       question: q.value,
       ...ans,
