@@ -11,11 +11,13 @@ export function cleanQuestion(raw: string, maxChars: number): Result<string, Que
     .normalize('NFKC')
     .replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g, '')
     // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ' ')
-    .replace(/<@[!&]?\d+>|<#\d+>|<a?:\w+:\d+>/g, ' ')
-    .replace(/@(everyone|here)/gi, '$1')
-    .replace(/\s+/g, ' ')
-    .trim();
+    .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ' ');
+  // repeat until nothing changes: removing one mention must not assemble another ("@@everyone")
+  for (let prev = ''; prev !== q; ) {
+    prev = q;
+    q = q.replace(/<@[!&]?\d+>|<#\d+>|<a?:\w+:\d+>/g, ' ').replace(/@+(everyone|here)/gi, '$1');
+  }
+  q = q.replace(/\s+/g, ' ').trim();
   if (!/[\p{L}\p{N}]/u.test(q)) {
     return { ok: false, code: 'QUESTION_EMPTY', message: 'Please ask a question in words, e.g. "What is Wukong?"' };
   }

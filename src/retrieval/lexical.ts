@@ -1,60 +1,197 @@
-import MiniSearch from 'minisearch';
 import type { Chunk } from '../types.js';
-import { terms } from './text.js';
+import { isStopword, stem, words } from './text.js';
 
 /**
- * Lexical (BM25+) index over chunks, on MiniSearch: a well-kept full-text engine with BM25
- * scoring, field boosts and JSON serialization. Terms are stemmed content words (text.ts).
- * Chunk ids are positions in the generation's chunk array.
+ * Lexical (BM25+) index over chunks. Terms are stemmed content words (text.ts); a chunk is
+ * searched by its text (boost 1) and its heading path (boost 0.6). Chunk ids are positions in
+ * the generation's chunk array.
+ *
+ * The scoring is MiniSearch's (BM25+ with k 1.2, b 0.7, d 0.5, per-field length normalisation by
+ * unique terms, OR combination, score × number of matched query terms), computed on flat typed
+ * postings instead of MiniSearch's radix tree and per-document Maps: the same scores and order
+ * (ties keep MiniSearch's first-seen order), at a fraction of the build, load and search cost at
+ * 100k chunks (docs/BENCH.md). Indexes written by the earlier MiniSearch-backed version still load.
  */
 export interface LexicalHit {
   index: number;
   score: number;
 }
 
-interface Doc {
-  id: number;
-  text: string;
-  section: string;
+const FIELDS = 2; // 0: text, 1: section
+const BOOST = [1, 0.6];
+const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
+const FORMAT = 'docent-bm25';
+
+/** One field's postings: for term t, docs[offsets[t] .. offsets[t+1]) ascending, with their term frequencies. */
+interface FieldPostings {
+  offsets: Uint32Array;
+  docs: Uint32Array;
+  tfs: Uint16Array | Uint32Array;
 }
 
-const OPTIONS = {
-  fields: ['text', 'section'],
-  storeFields: [] as string[],
-  tokenize: (text: string) => terms(text),
-  processTerm: (t: string) => t,
-  searchOptions: { boost: { section: 0.6 }, combineWith: 'OR' as const, prefix: false, fuzzy: false },
-};
-
 /** The text a chunk is searched by: its heading path counts a little, its text fully. */
-function toDoc(c: Chunk, i: number): Doc {
-  return { id: i, text: c.text, section: [c.title, ...c.headings].join(' \n ') };
+function sectionText(c: Chunk): string {
+  return [c.title, ...c.headings].join(' \n ');
+}
+
+const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’.\-]*[\p{L}\p{N}%]|[\p{L}\p{N}]%?/gu;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * `terms()` of text.ts, memoised per raw token: the text is folded and split the way `words()`
+ * does it (NFKD and mark removal are the identity on ASCII, so they are skipped there), and each
+ * distinct token is turned into its terms once (`words()` of a single folded token gives exactly
+ * the words it contributes to the whole text). Tokenising is most of the cost of a build.
+ */
+class TermCache {
+  private readonly memo = new Map<string, string[]>();
+
+  terms(text: string): string[] {
+    const folded = NON_ASCII.test(text) ? text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase() : text.toLowerCase();
+    const out: string[] = [];
+    for (const m of folded.matchAll(WORD)) {
+      let ts = this.memo.get(m[0]);
+      if (ts === undefined) {
+        ts = [];
+        for (const w of words(m[0])) if (w.length > 0 && !isStopword(w)) ts.push(stem(w));
+        if (this.memo.size > 500_000) this.memo.clear();
+        this.memo.set(m[0], ts);
+      }
+      for (const t of ts) out.push(t);
+    }
+    return out;
+  }
+}
+
+const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+function fromB64<T>(s: string, Ctor: { new (buf: ArrayBuffer, offset?: number, length?: number): T; BYTES_PER_ELEMENT: number }): T {
+  const buf = Buffer.from(s, 'base64');
+  if (buf.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) return new Ctor(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength / Ctor.BYTES_PER_ELEMENT);
+  // a small buffer from Node's shared pool may be misaligned: copy it
+  const ab = new ArrayBuffer(buf.byteLength);
+  new Uint8Array(ab).set(buf);
+  return new Ctor(ab);
 }
 
 export class LexicalIndex {
+  /** Scratch for one search (searches are synchronous, so one set per index is enough). */
+  private readonly acc: Float64Array;
+  private readonly tmp: Float64Array;
+  private readonly stamp: Uint32Array;
+  private readonly seen: Uint32Array;
+  private readonly matched: Uint16Array;
+  private readonly firstSeen: Uint32Array;
+  private readonly touched: Uint32Array;
+  private readonly order: Uint32Array;
+  /** k·(1 − b + b·length/avgLength) per chunk and field, exactly as the BM25 formula computes it. */
+  private readonly norm: Float64Array;
+  private tick = 0;
+  private readonly cache = new TermCache();
+
   private constructor(
-    private readonly ms: MiniSearch<Doc>,
+    private readonly termIds: Map<string, number>,
+    private readonly fields: FieldPostings[],
+    /** Unique terms of each chunk's fields, n × FIELDS. */
+    private readonly fieldLength: Uint32Array,
+    private readonly avgFieldLength: number[],
     /** Document frequency of each term over chunk texts (for IDF in the answerer). */
     readonly df: Map<string, number>,
     readonly size: number,
-  ) {}
+  ) {
+    this.acc = new Float64Array(size);
+    this.tmp = new Float64Array(size);
+    this.stamp = new Uint32Array(size);
+    this.seen = new Uint32Array(size);
+    this.matched = new Uint16Array(size);
+    this.firstSeen = new Uint32Array(size);
+    this.touched = new Uint32Array(size);
+    this.order = new Uint32Array(size);
+    this.norm = new Float64Array(size * FIELDS);
+    const { k: K, b: B } = BM25;
+    for (let i = 0; i < size * FIELDS; i++) this.norm[i] = K * (1 - B + (B * fieldLength[i]) / avgFieldLength[i % FIELDS]);
+  }
 
   static build(chunks: Chunk[]): LexicalIndex {
-    const ms = new MiniSearch<Doc>(OPTIONS);
-    ms.addAll(chunks.map(toDoc));
-    const df = new Map<string, number>();
-    for (const c of chunks) for (const t of new Set(terms(c.text))) df.set(t, (df.get(t) ?? 0) + 1);
-    return new LexicalIndex(ms, df, chunks.length);
+    const cache = new TermCache();
+    const termIds = new Map<string, number>();
+    const n = chunks.length;
+    const fieldLength = new Uint32Array(n * FIELDS);
+    const avg = [0, 0];
+    // per field: (term, doc, tf) triples in doc order, sorted into per-term postings at the end
+    const triples = [new Growable(), new Growable()];
+    let count = new Uint32Array(1024);
+    let lastDoc = new Int32Array(1024).fill(-1);
+    let unique = new Uint32Array(4096);
+    let nUnique = 0;
+    for (let i = 0; i < n; i++) {
+      const texts = [chunks[i].text, sectionText(chunks[i])];
+      for (let f = 0; f < FIELDS; f++) {
+        nUnique = 0;
+        const mark = i * FIELDS + f;
+        for (const t of cache.terms(texts[f])) {
+          let id = termIds.get(t);
+          if (id === undefined) {
+            id = termIds.size;
+            termIds.set(t, id);
+            if (id >= count.length) {
+              const c = new Uint32Array(count.length * 2);
+              c.set(count);
+              count = c;
+              const l = new Int32Array(lastDoc.length * 2).fill(-1);
+              l.set(lastDoc);
+              lastDoc = l;
+            }
+          }
+          if (lastDoc[id] !== mark) {
+            lastDoc[id] = mark;
+            count[id] = 0;
+            if (nUnique === unique.length) {
+              const u = new Uint32Array(unique.length * 2);
+              u.set(unique);
+              unique = u;
+            }
+            unique[nUnique++] = id;
+          }
+          count[id]++;
+        }
+        fieldLength[mark] = nUnique;
+        // MiniSearch's running mean, in its order of operations (same floating-point result)
+        avg[f] = (avg[f] * i + nUnique) / (i + 1);
+        for (let j = 0; j < nUnique; j++) triples[f].push(unique[j], i, count[unique[j]]);
+      }
+    }
+    const fields = triples.map((t) => t.toPostings(termIds.size));
+    return new LexicalIndex(termIds, fields, fieldLength, avg, dfOf(termIds, fields[0]), n);
   }
 
   static fromJSON(json: string): LexicalIndex {
-    const data = JSON.parse(json) as { ms: unknown; df: Array<[string, number]>; size: number };
-    const ms = MiniSearch.loadJS<Doc>(data.ms as Parameters<typeof MiniSearch.loadJS>[0], OPTIONS);
-    return new LexicalIndex(ms, new Map(data.df), data.size);
+    const data = JSON.parse(json) as Serialized | Legacy;
+    if ('format' in data && data.format === FORMAT) {
+      const termIds = new Map<string, number>();
+      data.terms.forEach((t, i) => termIds.set(t, i));
+      const fields = data.fields.map((f) => ({
+        offsets: fromB64(f.offsets, Uint32Array),
+        docs: fromB64(f.docs, Uint32Array),
+        tfs: f.tfBits === 16 ? fromB64(f.tfs, Uint16Array) : fromB64(f.tfs, Uint32Array),
+      }));
+      return new LexicalIndex(termIds, fields, fromB64(data.fieldLength, Uint32Array), data.averageFieldLength, dfOf(termIds, fields[0]), data.size);
+    }
+    return LexicalIndex.fromMiniSearch(data as Legacy);
   }
 
   toJSON(): string {
-    return JSON.stringify({ ms: this.ms.toJSON(), df: [...this.df], size: this.size });
+    const terms = new Array<string>(this.termIds.size);
+    for (const [t, id] of this.termIds) terms[id] = t;
+    const out: Serialized = {
+      format: FORMAT,
+      version: 1,
+      size: this.size,
+      averageFieldLength: this.avgFieldLength,
+      fieldLength: b64(this.fieldLength),
+      terms,
+      fields: this.fields.map((f) => ({ offsets: b64(f.offsets), docs: b64(f.docs), tfs: b64(f.tfs), tfBits: f.tfs instanceof Uint16Array ? 16 : 32 })),
+    };
+    return JSON.stringify(out);
   }
 
   /** IDF of a term (BM25 form, never negative). */
@@ -68,9 +205,224 @@ export class LexicalIndex {
    * earlier turns of a conversation).
    */
   search(query: string, k: number, weights?: Map<string, number>): LexicalHit[] {
-    const q = terms(query);
+    const q = this.cache.terms(query);
     if (q.length === 0) return [];
-    const res = this.ms.search(query, weights ? { boostTerm: (t: string) => weights.get(t) ?? 1 } : undefined);
-    return res.slice(0, k).map((r) => ({ index: r.id as number, score: r.score }));
+    if (this.tick + q.length + 2 >= 0xffffffff) {
+      this.stamp.fill(0);
+      this.seen.fill(0);
+      this.tick = 0;
+    }
+    const queryStamp = ++this.tick;
+    const { acc, tmp, stamp, seen, matched, firstSeen, norm, order } = this;
+    let nOrder = 0;
+    const touched = this.touched;
+    let nTouched = 0;
+    const counted = new Set<string>();
+    const n = this.size;
+    const { k: K, d: D } = BM25;
+    // one pass per query-term occurrence, in query order, like MiniSearch's OR reduction: the
+    // occurrence's text and section contributions are summed first, then added to the total
+    for (const term of q) {
+      const first = !counted.has(term);
+      counted.add(term);
+      const id = this.termIds.get(term);
+      if (id === undefined) continue;
+      const termTick = ++this.tick;
+      const termBoost = weights ? (weights.get(term) ?? 1) : 1;
+      nTouched = 0;
+      for (let f = 0; f < FIELDS; f++) {
+        const { offsets, docs, tfs } = this.fields[f];
+        const from = offsets[id];
+        const to = offsets[id + 1];
+        const matching = to - from;
+        if (matching === 0) continue;
+        const idf = Math.log(1 + (n - matching + 0.5) / (matching + 0.5));
+        const w = 1 * termBoost * BOOST[f] * 1;
+        for (let p = from; p < to; p++) {
+          const doc = docs[p];
+          const tf = tfs[p];
+          const s = w * (idf * (D + (tf * (K + 1)) / (tf + norm[doc * FIELDS + f])));
+          if (stamp[doc] !== queryStamp) {
+            stamp[doc] = queryStamp;
+            acc[doc] = 0;
+            matched[doc] = 0;
+            firstSeen[doc] = nOrder;
+            order[nOrder++] = doc;
+          }
+          if (seen[doc] !== termTick) {
+            seen[doc] = termTick;
+            tmp[doc] = s;
+            touched[nTouched++] = doc;
+            if (first) matched[doc]++;
+          } else tmp[doc] += s;
+        }
+      }
+      for (let j = 0; j < nTouched; j++) {
+        const doc = touched[j];
+        acc[doc] = acc[doc] + tmp[doc];
+      }
+    }
+    // MiniSearch: score × the number of distinct query terms matched, sorted stably (ties stay
+    // in first-seen order); a bounded heap keeps the top k
+    for (let j = 0; j < nOrder; j++) acc[order[j]] = acc[order[j]] * (matched[order[j]] || 1);
+    const better = (a: number, b: number) => acc[a] > acc[b] || (acc[a] === acc[b] && firstSeen[a] < firstSeen[b]);
+    const heap: number[] = [];
+    if (k > 0) {
+      for (let j = 0; j < nOrder; j++) {
+        const doc = order[j];
+        if (heap.length < k) {
+          heap.push(doc);
+          siftUp(heap, heap.length - 1, better);
+        } else if (better(doc, heap[0])) {
+          heap[0] = doc;
+          siftDown(heap, 0, better);
+        }
+      }
+    }
+    heap.sort((a, b) => (better(a, b) ? -1 : 1));
+    return heap.map((doc) => ({ index: doc, score: acc[doc] }));
+  }
+
+  /** Reads lexical.json as the MiniSearch-backed version wrote it. */
+  private static fromMiniSearch(data: Legacy): LexicalIndex {
+    const ms = data.ms;
+    const fieldIdOf = [ms.fieldIds.text, ms.fieldIds.section];
+    const idOf = (short: string) => ms.documentIds[short];
+    const n = data.size;
+    const fieldLength = new Uint32Array(n * FIELDS);
+    for (const [short, lens] of Object.entries(ms.fieldLength)) {
+      const id = idOf(short);
+      for (let f = 0; f < FIELDS; f++) fieldLength[id * FIELDS + f] = lens[fieldIdOf[f]] ?? 0;
+    }
+    const termIds = new Map<string, number>();
+    const lists: number[][][] = [[], []];
+    for (const [term, byField] of ms.index) {
+      termIds.set(term, termIds.size);
+      for (let f = 0; f < FIELDS; f++) {
+        const l: number[] = [];
+        // integer-like keys iterate in ascending order: MiniSearch's posting order after loadJS
+        for (const [short, tf] of Object.entries(byField[String(fieldIdOf[f])] ?? {})) {
+          if (idOf(short) !== undefined) l.push(idOf(short), tf);
+        }
+        lists[f].push(l);
+      }
+    }
+    const avg = [ms.averageFieldLength[fieldIdOf[0]], ms.averageFieldLength[fieldIdOf[1]]];
+    const fields = lists.map((perTerm) => pack(perTerm));
+    return new LexicalIndex(termIds, fields, fieldLength, avg, new Map(data.df), n);
   }
 }
+
+// min-heap by "better": the root is the worst of the kept hits
+function siftUp(h: number[], i: number, better: (a: number, b: number) => boolean): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!better(h[p], h[i])) break;
+    [h[p], h[i]] = [h[i], h[p]];
+    i = p;
+  }
+}
+
+function siftDown(h: number[], i: number, better: (a: number, b: number) => boolean): void {
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let w = i;
+    if (l < h.length && better(h[w], h[l])) w = l;
+    if (r < h.length && better(h[w], h[r])) w = r;
+    if (w === i) return;
+    [h[w], h[i]] = [h[i], h[w]];
+    i = w;
+  }
+}
+
+/** A growing list of (term, doc, tf) triples. */
+class Growable {
+  private data = new Uint32Array(3 * 4096);
+  private length = 0;
+
+  push(term: number, doc: number, tf: number): void {
+    if (this.length + 3 > this.data.length) {
+      const d = new Uint32Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = term;
+    this.data[this.length++] = doc;
+    this.data[this.length++] = tf;
+  }
+
+  /** Counting sort by term; stable, so each term's docs stay ascending. */
+  toPostings(terms: number): FieldPostings {
+    const total = this.length / 3;
+    const offsets = new Uint32Array(terms + 1);
+    for (let p = 0; p < this.length; p += 3) offsets[this.data[p] + 1]++;
+    for (let t = 0; t < terms; t++) offsets[t + 1] += offsets[t];
+    const next = offsets.slice(0, terms);
+    const docs = new Uint32Array(total);
+    const tfs = new Uint32Array(total);
+    let maxTf = 0;
+    for (let p = 0; p < this.length; p += 3) {
+      const at = next[this.data[p]]++;
+      docs[at] = this.data[p + 1];
+      tfs[at] = this.data[p + 2];
+      if (tfs[at] > maxTf) maxTf = tfs[at];
+    }
+    return { offsets, docs, tfs: maxTf <= 0xffff ? Uint16Array.from(tfs) : tfs };
+  }
+}
+
+function pack(perTerm: number[][]): FieldPostings {
+  let total = 0;
+  let maxTf = 0;
+  for (const l of perTerm) total += l.length / 2;
+  const offsets = new Uint32Array(perTerm.length + 1);
+  const docs = new Uint32Array(total);
+  const tfList = new Uint32Array(total);
+  let p = 0;
+  perTerm.forEach((l, t) => {
+    offsets[t] = p;
+    for (let j = 0; j < l.length; j += 2) {
+      docs[p] = l[j];
+      tfList[p] = l[j + 1];
+      if (l[j + 1] > maxTf) maxTf = l[j + 1];
+      p++;
+    }
+  });
+  offsets[perTerm.length] = p;
+  return { offsets, docs, tfs: maxTf <= 0xffff ? Uint16Array.from(tfList) : tfList };
+}
+
+function dfOf(termIds: Map<string, number>, text: FieldPostings): Map<string, number> {
+  const df = new Map<string, number>();
+  for (const [t, id] of termIds) {
+    const n = text.offsets[id + 1] - text.offsets[id];
+    if (n > 0) df.set(t, n);
+  }
+  return df;
+}
+
+interface Serialized {
+  format: typeof FORMAT;
+  version: 1;
+  size: number;
+  averageFieldLength: number[];
+  fieldLength: string;
+  terms: string[];
+  fields: Array<{ offsets: string; docs: string; tfs: string; tfBits: 16 | 32 }>;
+}
+
+/** lexical.json as the MiniSearch-backed version wrote it. */
+interface Legacy {
+  ms: {
+    documentCount: number;
+    documentIds: Record<string, number>;
+    fieldIds: Record<string, number>;
+    fieldLength: Record<string, number[]>;
+    averageFieldLength: number[];
+    index: Array<[string, Record<string, Record<string, number>>]>;
+  };
+  df: Array<[string, number]>;
+  size: number;
+}
+

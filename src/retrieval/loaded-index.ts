@@ -27,8 +27,14 @@ export class LoadedIndex {
    * `INDEX_EMBEDDER_MISMATCH` (a UserError that says to re-index) when the index was built with
    * another embedder or dimension, `INDEX_CORRUPT` when a file is damaged.
    */
-  static async load(dir: string, embeddings: EmbeddingsInterface & { id: string; dimensions: number }, efSearch: number): Promise<LoadedIndex> {
-    const manifest = await verifyGeneration(dir);
+  static async load(
+    dir: string,
+    embeddings: EmbeddingsInterface & { id: string; dimensions: number },
+    efSearch: number,
+    opts: { verified?: Manifest } = {},
+  ): Promise<LoadedIndex> {
+    // a caller that has just verified the generation (findServingGeneration) need not hash it again
+    const manifest = opts.verified && opts.verified.generation === path.basename(dir) ? opts.verified : await verifyGeneration(dir);
     if (manifest.embedder.id !== embeddings.id || manifest.embedder.dimensions !== embeddings.dimensions) {
       throw new UserError(
         'INDEX_EMBEDDER_MISMATCH',
@@ -36,22 +42,37 @@ export class LoadedIndex {
           `but DOCENT_EMBEDDER is ${embeddings.id} (${embeddings.dimensions} dimensions). Re-index with \`npm run ingest\` (or /reindex).`,
       );
     }
+    // the graph is read by hnswlib on a worker thread while the JSON files are parsed here
+    const denseLoad = manifest.chunkCount > 0 ? DenseIndex.load(path.join(dir, 'hnsw'), embeddings, efSearch) : null;
+    denseLoad?.catch(() => {});
     try {
-      const [chunksJson, docsJson, lexJson] = await Promise.all([
-        fs.readFile(path.join(dir, 'chunks.json'), 'utf8'),
-        fs.readFile(path.join(dir, 'docs.json'), 'utf8'),
-        fs.readFile(path.join(dir, 'lexical.json'), 'utf8'),
-      ]);
-      const chunks = JSON.parse(chunksJson) as Chunk[];
+      // one file at a time, each text dropped once parsed: at 100k chunks the three JSON texts
+      // held together (~200 MB) set the process's peak memory
+      const read = (f: string) => fs.readFile(path.join(dir, f), 'utf8');
+      const chunks = JSON.parse(await read('chunks.json')) as Chunk[];
       if (chunks.length !== manifest.chunkCount) throw new Error(`chunks.json has ${chunks.length} chunks, the manifest says ${manifest.chunkCount}`);
-      const docTexts = new Map(Object.entries(JSON.parse(docsJson) as Record<string, string>));
-      const lexical = LexicalIndex.fromJSON(lexJson);
-      const dense = chunks.length ? await DenseIndex.load(path.join(dir, 'hnsw'), embeddings, efSearch) : await DenseIndex.build([], embeddings.dimensions, embeddings, efSearch);
+      const docTexts = new Map(Object.entries(JSON.parse(await read('docs.json')) as Record<string, string>));
+      shareTexts(chunks, docTexts);
+      const lexical = LexicalIndex.fromJSON(await read('lexical.json'));
+      const dense = chunks.length && denseLoad ? await denseLoad : await DenseIndex.build([], embeddings.dimensions, embeddings, efSearch);
       if (dense.size !== chunks.length) throw new Error(`the vector index has ${dense.size} vectors for ${chunks.length} chunks`);
       return new LoadedIndex(dir, manifest, chunks, docTexts, lexical, dense);
     } catch (err) {
       if (err instanceof DocentError) throw err;
       throw new DocentError('INDEX_CORRUPT', `${manifest.generation}: ${(err as Error).message}`, { cause: err });
     }
+  }
+}
+
+/**
+ * A chunk's text is a slice of its document's text (except table rows, which carry the header
+ * row): point it at the document string instead of keeping a second copy (V8 keeps a slice as a
+ * view of its parent), which halves the memory the texts take.
+ */
+function shareTexts(chunks: Chunk[], docTexts: Map<string, string>): void {
+  for (const c of chunks) {
+    const doc = docTexts.get(c.source);
+    if (doc === undefined || c.end - c.start !== c.text.length || c.end > doc.length) continue;
+    if (doc.startsWith(c.text, c.start)) c.text = doc.slice(c.start, c.end);
   }
 }
