@@ -223,6 +223,13 @@ export async function extractAnswer(
   for (const [t, w] of out.contextTerms) if (!weights.has(t)) weights.set(t, index.lexical.idf(t) * w);
   const totalWeight = [...weights.values()].reduce((a, b) => a + b, 0);
 
+  // A question about a name the documents never mention ("What is Tencent's strategy?") is not
+  // answered by sentences that merely share its other words.
+  const missing = missingNames(question, index);
+  if (missing.length > 0) {
+    return { answered: false, answer: refusal(closest, missing), citations: [], closest, support: 0 };
+  }
+
   const units = unitsOf(hits, index);
   if (units.length === 0 || totalWeight === 0) {
     return { answered: false, answer: refusal(closest), citations: [], closest, support: 0 };
@@ -332,8 +339,26 @@ export async function extractAnswer(
   return { answered: true, answer, citations, closest, support: best.support };
 }
 
-function refusal(closest: AnswerResult['closest']): string {
-  const base = "I couldn't find an answer to that in the indexed documents.";
+/**
+ * Capitalised words of the question (names of four letters or more, not its first word) that
+ * occur in no indexed chunk at all.
+ */
+function missingNames(question: string, index: LoadedIndex): string[] {
+  const out: string[] = [];
+  const tokens = question.match(/[\p{L}\p{N}][\p{L}\p{N}'’.\-]*/gu) ?? [];
+  tokens.forEach((tok, i) => {
+    // names, not acronyms: "SP" may abbreviate words the documents do use
+    if (i === 0 || !/^\p{Lu}\p{Ll}/u.test(tok) || tok.length < 4) return;
+    const ws = words(tok).filter((w) => !isStopword(w) && w.length > 1);
+    if (ws.length && ws.every((w) => (index.lexical.df.get(stem(w)) ?? 0) === 0)) out.push(tok.replace(/['’]s$/, ''));
+  });
+  return out;
+}
+
+function refusal(closest: AnswerResult['closest'], missing: string[] = []): string {
+  const base = missing.length
+    ? `I couldn't find anything about ${missing.join(', ')} in the indexed documents.`
+    : "I couldn't find an answer to that in the indexed documents.";
   if (closest.length === 0) return base;
   const list = closest.map((c) => `${c.title}${c.section ? ` › ${c.section}` : ''} (lines ${c.lines[0]}–${c.lines[1]})`);
   return `${base} The closest passages are in: ${[...new Set(list)].join('; ')}.`;

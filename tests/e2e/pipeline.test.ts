@@ -69,6 +69,12 @@ describe('answer() on the seed corpus', () => {
     },
   );
 
+  it('GIVEN a question about a name the documents never mention THEN it says so by name', async () => {
+    const r = await docent.answer("What is Tencent's AI strategy?");
+    expect(r.answered).toBe(false);
+    expect(r.answer).toMatch(/^I couldn't find anything about Tencent in the indexed documents\./);
+  });
+
   it('GIVEN a follow-up with a pronoun THEN the earlier question steers retrieval to the same subject', async () => {
     const first = await docent.answer('What is Wukong?');
     const follow = await docent.answer('When was it announced?', { history: [{ question: first.question, answer: first.answer }] });
