@@ -120,3 +120,10 @@ export function toUnitVector(v: unknown, dims: number | undefined, what: string)
   const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
   return (v as number[]).map((x) => x * inv);
 }
+
+/** Embeds `documents` in consecutive batches of `size` with one `request` per batch, in order. */
+export async function inBatches(documents: string[], size: number, request: (batch: string[]) => Promise<number[][]>): Promise<number[][]> {
+  const out: number[][] = [];
+  for (let i = 0; i < documents.length; i += size) out.push(...(await request(documents.slice(i, i + size))));
+  return out;
+}

@@ -5,7 +5,7 @@
  * prompt `EMBEDDER_UNAVAILABLE` naming the URL, a hard timeout, and a server tests can fake.
  */
 import { Embeddings } from '@langchain/core/embeddings';
-import { postJson, toUnitVector } from './http.js';
+import { inBatches, postJson, toUnitVector } from './http.js';
 import type { DocentEmbeddings } from './types.js';
 import { UserError } from '../errors.js';
 
@@ -37,12 +37,7 @@ export class OllamaEmbeddings extends Embeddings implements DocentEmbeddings {
   }
 
   override async embedDocuments(documents: string[]): Promise<number[][]> {
-    const size = this.opts.batchSize ?? 32;
-    const out: number[][] = [];
-    for (let i = 0; i < documents.length; i += size) {
-      out.push(...(await request(this.opts, documents.slice(i, i + size), this.dimensions)));
-    }
-    return out;
+    return inBatches(documents, this.opts.batchSize ?? 32, (batch) => request(this.opts, batch, this.dimensions));
   }
 
   override async embedQuery(document: string): Promise<number[]> {

@@ -8,7 +8,7 @@
 import { Embeddings } from '@langchain/core/embeddings';
 import { ConfigError, UserError } from '../errors.js';
 import { addSecret } from '../log.js';
-import { postJson, toUnitVector } from './http.js';
+import { inBatches, postJson, toUnitVector } from './http.js';
 import type { DocentEmbeddings } from './types.js';
 
 export interface OpenAIOptions {
@@ -52,12 +52,7 @@ export class OpenAIEmbeddings extends Embeddings implements DocentEmbeddings {
   }
 
   override async embedDocuments(documents: string[]): Promise<number[][]> {
-    const size = this.opts.batchSize ?? (/dashscope/i.test(this.opts.baseUrl) ? 10 : 64);
-    const out: number[][] = [];
-    for (let i = 0; i < documents.length; i += size) {
-      out.push(...(await request(this.opts, documents.slice(i, i + size), this.dimensions)));
-    }
-    return out;
+    return inBatches(documents, this.opts.batchSize ?? (/dashscope/i.test(this.opts.baseUrl) ? 10 : 64), (batch) => request(this.opts, batch, this.dimensions));
   }
 
   override async embedQuery(document: string): Promise<number[]> {
