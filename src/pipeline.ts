@@ -60,7 +60,7 @@ import { createEmbeddings } from './embeddings/index.js';
 import type { DocentEmbeddings } from './embeddings/types.js';
 import { UserError } from './errors.js';
 import { buildIndex, findServingGeneration, type BuildProgress } from './ingest/build.js';
-import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, setCurrent, verifyGeneration } from './ingest/store.js';
+import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, setCurrent, verifyGeneration, type Manifest } from './ingest/store.js';
 import { safeCorpusPath, validateUpload } from './ingest/upload.js';
 import { silentLogger, type Logger } from './log.js';
 import { LoadedIndex } from './retrieval/loaded-index.js';
@@ -121,14 +121,15 @@ export class Docent implements DocentApi {
       serving = await findServingGeneration(config.indexDir, logger);
       if (!serving) throw new UserError('INDEX_MISSING', 'The index could not be built.');
     }
-    const index = await Docent.loadFirstGood(config, embeddings, logger, serving.dir);
+    const index = await Docent.loadFirstGood(config, embeddings, logger, serving.dir, serving.manifest);
     return new Docent(config, embeddings, logger, index, opts.refreshMs ?? 250);
   }
 
   /** Loads `preferred`, or the newest older generation that loads, if it is damaged. */
-  private static async loadFirstGood(config: Config, embeddings: DocentEmbeddings, logger: Logger, preferred: string): Promise<LoadedIndex> {
+  private static async loadFirstGood(config: Config, embeddings: DocentEmbeddings, logger: Logger, preferred: string, verified?: Manifest): Promise<LoadedIndex> {
     try {
-      return await LoadedIndex.load(preferred, embeddings, config.efSearch);
+      // findServingGeneration has just checked every file of `preferred`: do not hash it twice
+      return await LoadedIndex.load(preferred, embeddings, config.efSearch, { verified });
     } catch (err) {
       if ((err as UserError).code === 'INDEX_EMBEDDER_MISMATCH') throw err;
       logger.warn('index generation failed to load; trying an older one', { generation: path.basename(preferred), error: (err as Error).message });

@@ -156,14 +156,15 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
     buildDir = await createBuildDir(indexDir);
     activeBuilds.add(buildDir);
     const steps = 5;
+    const written: Manifest['files'] = {};
     progress({ stage: 'write', done: 0, total: steps });
-    await writeFileSynced(path.join(buildDir, 'chunks.json'), JSON.stringify(chunks));
+    written['chunks.json'] = await writeFileSynced(path.join(buildDir, 'chunks.json'), JSON.stringify(chunks));
     progress({ stage: 'write', done: 1, total: steps });
-    await writeFileSynced(path.join(buildDir, 'docs.json'), JSON.stringify(Object.fromEntries(docs.map((d) => [d.source, d.text]))));
+    written['docs.json'] = await writeFileSynced(path.join(buildDir, 'docs.json'), JSON.stringify(Object.fromEntries(docs.map((d) => [d.source, d.text]))));
     progress({ stage: 'write', done: 2, total: steps });
-    await writeFileSynced(path.join(buildDir, 'vectors.f32'), vectorsToBuffer(vectors, embeddings.dimensions));
+    written['vectors.f32'] = await writeFileSynced(path.join(buildDir, 'vectors.f32'), vectorsToBuffer(vectors, embeddings.dimensions));
     progress({ stage: 'write', done: 3, total: steps });
-    await writeFileSynced(path.join(buildDir, 'lexical.json'), lexical.toJSON());
+    written['lexical.json'] = await writeFileSynced(path.join(buildDir, 'lexical.json'), lexical.toJSON());
     progress({ stage: 'write', done: 4, total: steps });
     if (chunks.length) await dense.save(path.join(buildDir, 'hnsw'));
     const now = new Date().toISOString();
@@ -190,7 +191,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
       docs: docRecords,
       skipped,
       hnsw: { m: HNSW_M, efConstruction: HNSW_EF_CONSTRUCTION },
-    });
+    }, written);
     activeBuilds.delete(buildDir);
     buildDir = undefined;
     progress({ stage: 'write', done: steps, total: steps });

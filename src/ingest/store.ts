@@ -71,15 +71,17 @@ async function fsyncPath(p: string): Promise<void> {
   }
 }
 
-/** Writes a file and flushes it to disk. */
-export async function writeFileSynced(file: string, data: string | Uint8Array): Promise<void> {
+/** Writes a file, flushes it to disk, and returns its size and sha256 (hashed from memory, not re-read). */
+export async function writeFileSynced(file: string, data: string | Uint8Array): Promise<{ bytes: number; sha256: string }> {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
   const fh = await fs.open(file, 'w');
   try {
-    await fh.writeFile(data);
+    await fh.writeFile(buf);
     await fh.sync();
   } finally {
     await fh.close();
   }
+  return { bytes: buf.byteLength, sha256: createHash('sha256').update(buf).digest('hex') };
 }
 
 /** Atomically replaces `file` with `data` (temp file in the same directory, fsync, rename). */
@@ -116,13 +118,17 @@ async function listFiles(dir: string, rel = ''): Promise<string[]> {
   return out.sort();
 }
 
-/** Records size and sha256 of every file of a build directory (except the manifest). */
-export async function describeFiles(dir: string): Promise<Manifest['files']> {
+/**
+ * Records size and sha256 of every file of a build directory (except the manifest); files in
+ * `known` (written with `writeFileSynced`, which hashed them already) are not read again.
+ */
+export async function describeFiles(dir: string, known: Manifest['files'] = {}): Promise<Manifest['files']> {
   const files: Manifest['files'] = {};
   for (const f of await listFiles(dir)) {
     if (f === 'manifest.json') continue;
     const p = path.join(dir, f);
-    files[f] = { bytes: (await fs.stat(p)).size, sha256: await sha256File(p) };
+    const size = (await fs.stat(p)).size;
+    files[f] = known[f]?.bytes === size ? known[f] : { bytes: size, sha256: await sha256File(p) };
   }
   return files;
 }
@@ -198,8 +204,8 @@ export async function createBuildDir(indexDir: string): Promise<string> {
  * Seals a build: writes the manifest (with checksums of every file), flushes everything,
  * renames the build directory to its generation name and only then points CURRENT at it.
  */
-export async function commitBuild(indexDir: string, buildDir: string, manifest: Omit<Manifest, 'files' | 'generation'>): Promise<Manifest> {
-  const files = await describeFiles(buildDir);
+export async function commitBuild(indexDir: string, buildDir: string, manifest: Omit<Manifest, 'files' | 'generation'>, written: Manifest['files'] = {}): Promise<Manifest> {
+  const files = await describeFiles(buildDir, written);
   for (const f of Object.keys(files)) await fsyncPath(path.join(buildDir, f));
   const generation = await nextGenerationName(indexDir);
   const full: Manifest = { ...manifest, generation, files } as Manifest;

@@ -1,0 +1,95 @@
+/**
+ * The benchmark (scripts/bench.ts): its corpus generator is deterministic and feeds the real
+ * loaders and chunker one chunk per paragraph, and a tiny run produces a complete, sane report.
+ * No timing thresholds here: those are for `npm run bench` on a quiet machine (docs/BENCH.md).
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseSizes } from '../../scripts/bench.js';
+import { generateCorpus, gloveWords, sampleQueries } from '../../scripts/bench/corpus.js';
+import { renderMarkdown } from '../../scripts/bench/report.js';
+import { ROOT, runBench } from '../../scripts/bench/run.js';
+import { percentile, summarize } from '../../scripts/bench/stats.js';
+import { GLOVE_CACHE_FILE } from '../../src/embeddings/glove.js';
+import { loadCorpus } from '../../src/ingest/corpus.js';
+import { chunkDocument } from '../../src/ingest/chunker.js';
+
+const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-bench-test-'));
+afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
+const words = gloveWords(path.join(ROOT, '.docent', 'cache', GLOVE_CACHE_FILE), 5000);
+
+describe('bench corpus generator', () => {
+  it('GIVEN the GloVe cache THEN the vocabulary is alphabetic words in frequency order', () => {
+    expect(words.length).toBe(5000);
+    expect(words.slice(0, 3)).toEqual(['the', 'of', 'to']);
+    expect(words.every((w) => /^[a-z]{2,}$/.test(w))).toBe(true);
+  });
+
+  it('GIVEN a seed THEN the same files come out, and the real chunker makes one chunk per paragraph', async () => {
+    const a = await generateCorpus({ dir: path.join(tmp, 'a'), chunks: 230, seed: 9 }, words);
+    const b = await generateCorpus({ dir: path.join(tmp, 'b'), chunks: 230, seed: 9 }, words);
+    expect(a.chunks).toBe(230);
+    expect(a.documents).toBe(5);
+    expect(b.paragraphs).toEqual(a.paragraphs);
+    const { docs, skipped } = await loadCorpus(a.dir, { maxFileBytes: 1 << 24 });
+    expect(skipped).toEqual([]);
+    expect(docs.map((d) => d.format).sort()).toEqual(['md', 'md', 'md', 'md', 'txt']);
+    const chunks = docs.flatMap((d) => chunkDocument(d));
+    expect(chunks.length).toBe(230);
+    expect(chunks.every((c) => c.headings.length >= 1)).toBe(true);
+    const queries = sampleQueries(a, 30, words, 1);
+    expect(new Set(queries.map((q) => q.kind))).toEqual(new Set(['sentence', 'phrase', 'paraphrase']));
+    expect(queries.every((q) => q.text.length > 3 && q.from >= 0 && q.from < 230)).toBe(true);
+  });
+});
+
+describe('bench helpers', () => {
+  it('GIVEN sizes like 1k,10k THEN they parse to chunk counts; nonsense is refused', () => {
+    expect(parseSizes('1k, 10k,250')).toEqual([1000, 10_000, 250]);
+    expect(() => parseSizes('ten')).toThrow(/--sizes/);
+  });
+
+  it('GIVEN samples THEN nearest-rank percentiles are ordered', () => {
+    const s = summarize([5, 1, 4, 2, 3, 100]);
+    expect(s.p50).toBe(3);
+    expect(s.p99).toBe(100);
+    expect(percentile([], 50)).toBeNaN();
+  });
+});
+
+describe('bench tiny run', () => {
+  it('GIVEN 200 chunks and 50 queries THEN the report has every figure, sane values and the peer ratios', async () => {
+    const report = await runBench({ sizes: [200], queries: 50, warmup: 5, coldStartRuns: 0, rssProbe: false, efSweep: [16, 64], workDir: path.join(tmp, 'run') });
+    expect(report.machine.cores).toBeGreaterThan(0);
+    expect(report.machine.node).toBe(process.version);
+    expect(report.sizes).toHaveLength(1);
+    const s = report.sizes[0];
+    expect(s.chunks).toBe(200);
+    for (const l of [s.retrieval, s.answer, s.dense.latency, s.lexical.latency, s.peers.memoryVectorStore.latency, s.peers.langchainHnsw.latency]) {
+      expect(l.n).toBe(50);
+      expect(l.p50).toBeLessThanOrEqual(l.p95);
+      expect(l.p95).toBeLessThanOrEqual(l.p99);
+      expect(l.p50).toBeGreaterThanOrEqual(0);
+    }
+    for (const r of [s.dense.recallAt10, s.peers.memoryVectorStore.recallAt10, s.peers.langchainHnsw.recallAt10, ...s.efSweep.map((e) => e.recallAt10)]) {
+      expect(r).toBeGreaterThanOrEqual(0);
+      expect(r).toBeLessThanOrEqual(1);
+    }
+    // exact search agrees with exact search; hybrid retrieval finds most sampled paragraphs
+    expect(s.peers.memoryVectorStore.recallAt10).toBeGreaterThan(0.99);
+    expect(s.hitAt10.docentSearch).toBeGreaterThan(0.5);
+    for (const [name, v] of Object.entries(s.ratios)) expect({ name, ok: Number.isFinite(v) && v >= 0 }).toEqual({ name, ok: true });
+    expect(s.ingest.chunksPerSec).toBeGreaterThan(0);
+    expect(s.ingest.indexBuildMs.hnsw).toBeGreaterThanOrEqual(0);
+    expect(s.noChangeReindexMs).toBeGreaterThanOrEqual(0);
+    expect(s.indexMB).toBeGreaterThan(0);
+    expect(s.coldStart).toBeNull();
+    expect(s.answeredShare).toBeGreaterThanOrEqual(0);
+    const md = renderMarkdown(report);
+    expect(md).toContain('| 200 chunks |');
+    expect(md).toContain('MemoryVectorStore');
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});
