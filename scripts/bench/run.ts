@@ -243,7 +243,7 @@ export async function runSize(chunks: number, opts: BenchOptions, embeddings: Do
   const gen = await readCurrentName(indexDir);
   const genDir = path.join(indexDir, gen!);
   const indexFilesMB: Record<string, number> = {};
-  for (const f of ['chunks.json', 'docs.json', 'lexical.json', 'vectors.f32', 'hnsw/hnswlib.index', 'hnsw/docstore.json']) {
+  for (const f of ['chunks.json', 'docs.json', 'lexical.json', 'lexical.bin', 'vectors.f32', 'hnsw/hnswlib.index', 'hnsw/docstore.json']) {
     const s = await fs.stat(path.join(genDir, f)).catch(() => null);
     if (s) indexFilesMB[f] = round(s.size / MB, 2);
   }
@@ -262,6 +262,7 @@ export async function runSize(chunks: number, opts: BenchOptions, embeddings: Do
     const chunksJson = await fs.readFile(path.join(genDir, 'chunks.json'), 'utf8');
     const docsJson = await fs.readFile(path.join(genDir, 'docs.json'), 'utf8');
     const lexJson = await fs.readFile(path.join(genDir, 'lexical.json'), 'utf8');
+    const lexBin = await fs.readFile(path.join(genDir, 'lexical.bin')).catch(() => undefined);
     breakdown.readFiles = Math.round(performance.now() - t);
     t = performance.now();
     JSON.parse(chunksJson);
@@ -270,7 +271,7 @@ export async function runSize(chunks: number, opts: BenchOptions, embeddings: Do
     JSON.parse(docsJson);
     breakdown.parseDocs = Math.round(performance.now() - t);
     t = performance.now();
-    LexicalIndex.fromJSON(lexJson);
+    LexicalIndex.fromFiles(lexJson, lexBin);
     breakdown.loadLexical = Math.round(performance.now() - t);
     t = performance.now();
     await DenseIndex.load(path.join(genDir, 'hnsw'), embeddings, config.efSearch);

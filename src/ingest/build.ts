@@ -158,13 +158,18 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
     const steps = 5;
     const written: Manifest['files'] = {};
     progress({ stage: 'write', done: 0, total: steps });
-    written['chunks.json'] = await writeFileSynced(path.join(buildDir, 'chunks.json'), JSON.stringify(chunks));
+    // a chunk's text is its document's text between start and end (table rows excepted, they
+    // carry their header): not stored twice, restored on load
+    const stored = chunks.map((c) => (c.kind === 'table' ? c : { ...c, text: undefined }));
+    written['chunks.json'] = await writeFileSynced(path.join(buildDir, 'chunks.json'), JSON.stringify(stored));
     progress({ stage: 'write', done: 1, total: steps });
     written['docs.json'] = await writeFileSynced(path.join(buildDir, 'docs.json'), JSON.stringify(Object.fromEntries(docs.map((d) => [d.source, d.text]))));
     progress({ stage: 'write', done: 2, total: steps });
     written['vectors.f32'] = await writeFileSynced(path.join(buildDir, 'vectors.f32'), vectorsToBuffer(vectors, embeddings.dimensions));
     progress({ stage: 'write', done: 3, total: steps });
-    written['lexical.json'] = await writeFileSynced(path.join(buildDir, 'lexical.json'), lexical.toJSON());
+    const lex = lexical.toFiles();
+    written['lexical.json'] = await writeFileSynced(path.join(buildDir, 'lexical.json'), lex.json);
+    written['lexical.bin'] = await writeFileSynced(path.join(buildDir, 'lexical.bin'), lex.bin);
     progress({ stage: 'write', done: 4, total: steps });
     if (chunks.length) await dense.save(path.join(buildDir, 'hnsw'));
     const now = new Date().toISOString();

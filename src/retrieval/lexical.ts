@@ -164,6 +164,58 @@ export class LexicalIndex {
     return new LexicalIndex(termIds, fields, fieldLength, avg, dfOf(termIds, fields[0]), n);
   }
 
+  /**
+   * Loads what `toFiles()` wrote (lexical.json + lexical.bin), or a lexical.json of an older
+   * format (postings as base64 in the JSON, or the MiniSearch version's).
+   */
+  static fromFiles(json: string, bin?: Buffer): LexicalIndex {
+    const data = JSON.parse(json) as Serialized | SerializedV2 | Legacy;
+    if ('format' in data && data.format === FORMAT && data.version === 2) {
+      if (!bin) throw new Error('lexical.bin is missing');
+      const view = <T>(r: ArrayRef, Ctor: TypedCtor<T>): T => {
+        if (r.at + r.bytes > bin.byteLength) throw new Error('lexical.bin is shorter than lexical.json says');
+        // copy into an aligned buffer of its own (the file buffer is dropped after loading)
+        const own = new Uint8Array(r.bytes);
+        own.set(bin.subarray(r.at, r.at + r.bytes));
+        return new Ctor(own.buffer, 0, r.bytes / Ctor.BYTES_PER_ELEMENT);
+      };
+      const termIds = new Map<string, number>();
+      data.terms.forEach((t, i) => termIds.set(t, i));
+      const fields = data.fields.map((f) => ({
+        offsets: view(f.offsets, Uint32Array),
+        docs: view(f.docs, Uint32Array),
+        tfs: f.tfBits === 16 ? view(f.tfs, Uint16Array) : view(f.tfs, Uint32Array),
+      }));
+      return new LexicalIndex(termIds, fields, view(data.fieldLength, Uint32Array), data.averageFieldLength, dfOf(termIds, fields[0]), data.size);
+    }
+    return LexicalIndex.fromJSON(json);
+  }
+
+  /** The index as a small JSON header (terms, sizes) and one binary file of postings. */
+  toFiles(): { json: string; bin: Buffer } {
+    const terms = new Array<string>(this.termIds.size);
+    for (const [t, id] of this.termIds) terms[id] = t;
+    const parts: ArrayBufferView[] = [];
+    let at = 0;
+    const ref = (a: ArrayBufferView): ArrayRef => {
+      parts.push(a);
+      const r = { at, bytes: a.byteLength };
+      at += a.byteLength;
+      return r;
+    };
+    const out: SerializedV2 = {
+      format: FORMAT,
+      version: 2,
+      size: this.size,
+      averageFieldLength: this.avgFieldLength,
+      fieldLength: ref(this.fieldLength),
+      terms,
+      fields: this.fields.map((f) => ({ offsets: ref(f.offsets), docs: ref(f.docs), tfs: ref(f.tfs), tfBits: f.tfs instanceof Uint16Array ? 16 : 32 })),
+    };
+    const bin = Buffer.concat(parts.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
+    return { json: JSON.stringify(out), bin };
+  }
+
   static fromJSON(json: string): LexicalIndex {
     const data = JSON.parse(json) as Serialized | Legacy;
     if ('format' in data && data.format === FORMAT) {
@@ -410,6 +462,23 @@ interface Serialized {
   fieldLength: string;
   terms: string[];
   fields: Array<{ offsets: string; docs: string; tfs: string; tfBits: 16 | 32 }>;
+}
+
+interface ArrayRef {
+  at: number;
+  bytes: number;
+}
+type TypedCtor<T> = { new (buf: ArrayBuffer, offset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
+
+/** lexical.json of `toFiles()`: the postings are byte ranges of lexical.bin. */
+interface SerializedV2 {
+  format: typeof FORMAT;
+  version: 2;
+  size: number;
+  averageFieldLength: number[];
+  fieldLength: ArrayRef;
+  terms: string[];
+  fields: Array<{ offsets: ArrayRef; docs: ArrayRef; tfs: ArrayRef; tfBits: 16 | 32 }>;
 }
 
 /** lexical.json as the MiniSearch-backed version wrote it. */

@@ -53,7 +53,8 @@ export class LoadedIndex {
       if (chunks.length !== manifest.chunkCount) throw new Error(`chunks.json has ${chunks.length} chunks, the manifest says ${manifest.chunkCount}`);
       const docTexts = new Map(Object.entries(JSON.parse(await read('docs.json')) as Record<string, string>));
       shareTexts(chunks, docTexts);
-      const lexical = LexicalIndex.fromJSON(await read('lexical.json'));
+      const bin = manifest.files['lexical.bin'] ? await fs.readFile(path.join(dir, 'lexical.bin')) : undefined;
+      const lexical = LexicalIndex.fromFiles(await read('lexical.json'), bin);
       const dense = chunks.length && denseLoad ? await denseLoad : await DenseIndex.build([], embeddings.dimensions, embeddings, efSearch);
       if (dense.size !== chunks.length) throw new Error(`the vector index has ${dense.size} vectors for ${chunks.length} chunks`);
       return new LoadedIndex(dir, manifest, chunks, docTexts, lexical, dense);
@@ -72,6 +73,12 @@ export class LoadedIndex {
 function shareTexts(chunks: Chunk[], docTexts: Map<string, string>): void {
   for (const c of chunks) {
     const doc = docTexts.get(c.source);
+    if (c.text === undefined) {
+      // stored without its text (build.ts): it is exactly this slice of the document
+      if (doc === undefined || c.end > doc.length) throw new Error(`chunk ${c.id} points outside ${c.source}`);
+      c.text = doc.slice(c.start, c.end);
+      continue;
+    }
     if (doc === undefined || c.end - c.start !== c.text.length || c.end > doc.length) continue;
     if (doc.startsWith(c.text, c.start)) c.text = doc.slice(c.start, c.end);
   }
