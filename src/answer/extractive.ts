@@ -236,13 +236,19 @@ export async function extractAnswer(
   }
   const vecs = await embeddings.embedDocuments(units.map((u) => u.text));
   const qv = out.queryVector;
-  const qVecs = new Map<string, { v: ArrayLike<number>; n: number } | null>();
-  if (wv) {
-    for (const [t, w] of qWords) {
-      const v = wv.wordVector(w);
-      qVecs.set(t, v ? { v, n: norm(v) } : null);
+  // word vectors with their norms, looked up once per distinct word of this question's candidates
+  const wordVecs = new Map<string, { v: ArrayLike<number>; n: number } | null>();
+  const wordVec = (w: string) => {
+    let e = wordVecs.get(w);
+    if (e === undefined) {
+      const v = wv!.wordVector(w);
+      e = v ? { v, n: norm(v) } : null;
+      wordVecs.set(w, e);
     }
-  }
+    return e;
+  };
+  const qVecs = new Map<string, { v: ArrayLike<number>; n: number } | null>();
+  if (wv) for (const [t, w] of qWords) qVecs.set(t, wordVec(w));
   const qType = questionType(question);
 
   const scored: Scored[] = units.map((u, i) => {
@@ -260,9 +266,9 @@ export async function extractAnswer(
         // soft match: the closest word of the sentence by word-vector cosine
         let best = 0;
         for (const uw of uWords) {
-          const v = wv!.wordVector(uw);
-          if (!v) continue;
-          const sim = dot(qvec.v, v) / (qvec.n * norm(v));
+          const e = wordVec(uw);
+          if (!e) continue;
+          const sim = dot(qvec.v, e.v) / (qvec.n * e.n);
           if (sim > best) best = sim;
         }
         if (best >= SOFT_FROM) m = Math.max(m, ((best - SOFT_FROM) / (1 - SOFT_FROM)) * SOFT_MAX);

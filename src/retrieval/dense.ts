@@ -1,18 +1,15 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { HierarchicalNSW } from 'hnswlib-node';
 import { DocentError } from '../errors.js';
 
 /**
- * Dense retrieval on an hnswlib graph saved in LangChain's `HNSWLib` layout (hnswlib.index,
- * args.json, docstore.json), so LangChain can open a Docent index and the other way round. The
- * graph is built here with explicit construction parameters (LangChain's `addVectors` always
- * uses hnswlib's defaults). The docstore holds only each vector's chunk position, which is also
- * its hnswlib label, so loading and searching go to hnswlib directly: parsing docstore.json and
- * one docstore lookup per hit cost more than the search itself at 100k chunks (docs/BENCH.md).
- * `ef` is set deliberately: LangChain never raises it above hnswlib's default of 10, which
- * costs recall.
+ * Dense retrieval through LangChain's `HNSWLib` store (on hnswlib-node): it loads, saves and
+ * searches the index. The graph itself is built here with explicit construction parameters
+ * (LangChain's `addVectors` always uses hnswlib's defaults and converts vector by vector) and
+ * handed to `HNSWLib`. Its docstore holds only each vector's chunk position (the chunk store has
+ * the text), so it stays small. `ef` is set deliberately: LangChain never raises it above
+ * hnswlib's default of 10, which costs recall (docs/BENCH.md: 0.52 → 0.985 recall@10 at 100k).
+ * LangChain is imported on first use, off the import path of modules that never search.
  */
 export interface DenseHit {
   index: number;
@@ -35,62 +32,69 @@ async function hnswlib() {
   }
 }
 
+async function langchain() {
+  const [{ HNSWLib }, { Document }] = await Promise.all([import('@langchain/community/vectorstores/hnswlib'), import('@langchain/core/documents')]);
+  return { HNSWLib, Document };
+}
+
+type Store = InstanceType<Awaited<ReturnType<typeof langchain>>['HNSWLib']>;
+
 export class DenseIndex {
   private constructor(
-    readonly index: HierarchicalNSW,
+    readonly store: Store,
     readonly size: number,
     private readonly dims: number,
-    private readonly embeddings: EmbeddingsInterface,
   ) {}
 
+  /** The hnswlib graph under the store. */
+  get index(): HierarchicalNSW {
+    return this.store.index;
+  }
+
   static async build(vectors: Float32Array[], dims: number, embeddings: EmbeddingsInterface, efSearch: number): Promise<DenseIndex> {
-    const { HierarchicalNSW } = await hnswlib();
+    const [{ HierarchicalNSW }, { HNSWLib, Document }] = await Promise.all([hnswlib(), langchain()]);
     const index = new HierarchicalNSW('cosine', dims);
     index.initIndex({ maxElements: Math.max(1, vectors.length), m: HNSW_M, efConstruction: HNSW_EF_CONSTRUCTION, randomSeed: 100 });
     // hnswlib-node takes plain arrays only; one reused array saves an allocation per vector
     const point = new Array<number>(dims);
+    const docs: Record<number, InstanceType<typeof Document>> = {};
     for (let i = 0; i < vectors.length; i++) {
       const v = vectors[i];
       for (let j = 0; j < dims; j++) point[j] = v[j];
       index.addPoint(point, i);
+      docs[i] = new Document({ pageContent: '', metadata: { i } });
     }
-    const dense = new DenseIndex(index, vectors.length, dims, embeddings);
+    const store = new HNSWLib(embeddings, { space: 'cosine', numDimensions: dims, index });
+    store.docstore.add(docs);
+    const dense = new DenseIndex(store, vectors.length, dims);
     dense.setEf(efSearch);
     return dense;
   }
 
   static async load(dir: string, embeddings: EmbeddingsInterface, efSearch: number): Promise<DenseIndex> {
-    const { HierarchicalNSW } = await hnswlib();
-    const args = JSON.parse(await fs.readFile(path.join(dir, 'args.json'), 'utf8')) as { space?: string; numDimensions?: number };
-    if (args.space !== 'cosine' || !Number.isInteger(args.numDimensions)) throw new Error(`${path.join(dir, 'args.json')} does not describe a cosine index`);
-    const index = new HierarchicalNSW('cosine', args.numDimensions!);
-    await index.readIndex(path.join(dir, 'hnswlib.index'));
-    const dense = new DenseIndex(index, index.getCurrentCount(), args.numDimensions!, embeddings);
+    const [, { HNSWLib }] = await Promise.all([hnswlib(), langchain()]);
+    const store = await HNSWLib.load(dir, embeddings);
+    if (store.args.space !== 'cosine' || !Number.isInteger(store.args.numDimensions)) throw new Error(`${dir}/args.json does not describe a cosine index`);
+    const dense = new DenseIndex(store, store.index.getCurrentCount(), store.args.numDimensions!);
     dense.setEf(efSearch);
     return dense;
   }
 
-  /** Writes the graph as LangChain's `HNSWLib.save` does (the docstore maps label i to `{ i }`). */
+  /** Writes hnswlib.index, args.json and docstore.json (LangChain's `HNSWLib.save`). */
   async save(dir: string): Promise<void> {
-    const { Document } = await import('@langchain/core/documents');
-    const { HNSWLib } = await import('@langchain/community/vectorstores/hnswlib');
-    const store = new HNSWLib(this.embeddings, { space: 'cosine', numDimensions: this.dims, index: this.index });
-    const docs: Record<number, InstanceType<typeof Document>> = {};
-    for (let i = 0; i < this.size; i++) docs[i] = new Document({ pageContent: '', metadata: { i } });
-    store.docstore.add(docs);
-    await store.save(dir);
+    await this.store.save(dir);
   }
 
   setEf(ef: number): void {
-    if (this.size > 0) this.index.setEf(ef);
+    if (this.size > 0) this.store.index.setEf(ef);
   }
 
   async search(vector: number[], k: number): Promise<DenseHit[]> {
     const n = Math.min(k, this.size);
     if (n === 0) return [];
     if (vector.length !== this.dims) throw new Error(`Query vector must have the same length as the number of dimensions (${this.dims})`);
-    const { neighbors, distances } = this.index.searchKnn(vector, n);
+    const res = await this.store.similaritySearchVectorWithScore(vector, n);
     // cosine space: distance = 1 - cosine similarity
-    return neighbors.map((label, j) => ({ index: label, score: 1 - distances[j] }));
+    return res.map(([doc, distance]) => ({ index: doc.metadata.i as number, score: 1 - distance }));
   }
 }
