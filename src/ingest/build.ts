@@ -7,7 +7,7 @@ import { silentLogger } from '../log.js';
 import type { ReindexReport } from '../pipeline.js';
 import { DenseIndex, HNSW_EF_CONSTRUCTION, HNSW_M } from '../retrieval/dense.js';
 import { LexicalIndex } from '../retrieval/lexical.js';
-import type { Chunk, LoadedDoc } from '../types.js';
+import type { Chunk } from '../types.js';
 import { chunkDocument } from './chunker.js';
 import { loadCorpus } from './corpus.js';
 import {
@@ -123,12 +123,12 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
 
     const chunks: Chunk[] = [];
     const perDoc = new Map<string, number>();
-    docs.forEach((d: LoadedDoc, i) => {
-      const cs = chunkDocument(d);
+    for (const [i, d] of docs.entries()) {
+      const cs = await chunkDocument(d);
       perDoc.set(d.source, cs.length);
       chunks.push(...cs);
       progress({ stage: 'chunk', done: i + 1, total: docs.length, detail: d.source });
-    });
+    }
 
     const reuse = await previousVectors(prev, embeddings.id);
     const vectors: Float32Array[] = new Array(chunks.length);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import type { Chunk, ChunkKind, LoadedDoc } from '../types.js';
 
 /**
@@ -243,12 +244,36 @@ function splitLong(text: string, b: Block, maxChars: number): Block[] {
   return out;
 }
 
-export function chunkDocument(doc: LoadedDoc, opts: ChunkOptions = {}): Chunk[] {
+/**
+ * A piece still over the limit after sentence splitting (one endless "sentence": a list without
+ * full stops, a PDF page, a minified paragraph) is cut by LangChain's recursive splitter at the
+ * best separator it finds (line, semicolon, comma, space); each piece is located in the text so
+ * its offsets and lines stay exact.
+ */
+async function splitOversized(text: string, b: Block, maxChars: number): Promise<Block[]> {
+  const splitter = new RecursiveCharacterTextSplitter({ chunkSize: maxChars, chunkOverlap: 0, separators: ['\n', '; ', ', ', ' ', ''] });
+  const pieces = await splitter.splitText(text.slice(b.start, b.end));
+  const out: Block[] = [];
+  let cursor = b.start;
+  for (const piece of pieces) {
+    const at = text.indexOf(piece, cursor);
+    if (at < 0 || at + piece.length > b.end) return [b]; // the splitter changed the text: keep the block whole
+    out.push({ ...b, start: at, end: at + piece.length });
+    cursor = at + piece.length;
+  }
+  return out.length ? out : [b];
+}
+
+export async function chunkDocument(doc: LoadedDoc, opts: ChunkOptions = {}): Promise<Chunk[]> {
   const maxChars = opts.maxChars ?? 900;
   const minChars = opts.minChars ?? 350;
   const text = doc.text;
   const starts = lineStarts(text);
-  const blocks = readBlocks(doc).flatMap((b) => splitLong(text, b, maxChars));
+  const blocks: Block[] = [];
+  for (const b of readBlocks(doc).flatMap((x) => splitLong(text, x, maxChars))) {
+    if (b.end - b.start > maxChars && b.kind !== 'table') blocks.push(...(await splitOversized(text, b, maxChars)));
+    else blocks.push(b);
+  }
   const merged: Block[] = [];
   for (const b of blocks) {
     const last = merged[merged.length - 1];

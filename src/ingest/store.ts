@@ -25,7 +25,7 @@ import { DocentError, UserError } from '../errors.js';
  * killed at any instant leaves the previous generation serving.
  */
 export const FORMAT_VERSION = 1;
-export const CHUNKER_VERSION = 2;
+export const CHUNKER_VERSION = 3;
 
 export interface DocRecord {
   source: string;

@@ -21,7 +21,7 @@ afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
 const words = gloveWords(path.join(ROOT, '.docent', 'cache', GLOVE_CACHE_FILE), 5000);
 
 describe('bench corpus generator', () => {
-  it('GIVEN the GloVe cache THEN the vocabulary is alphabetic words in frequency order', () => {
+  it('GIVEN the GloVe cache THEN the vocabulary is alphabetic words in frequency order', async () => {
     expect(words.length).toBe(5000);
     expect(words.slice(0, 3)).toEqual(['the', 'of', 'to']);
     expect(words.every((w) => /^[a-z]{2,}$/.test(w))).toBe(true);
@@ -36,7 +36,7 @@ describe('bench corpus generator', () => {
     const { docs, skipped } = await loadCorpus(a.dir, { maxFileBytes: 1 << 24 });
     expect(skipped).toEqual([]);
     expect(docs.map((d) => d.format).sort()).toEqual(['md', 'md', 'md', 'md', 'txt']);
-    const chunks = docs.flatMap((d) => chunkDocument(d));
+    const chunks = (await Promise.all(docs.map((d) => chunkDocument(d)))).flat();
     expect(chunks.length).toBe(230);
     expect(chunks.every((c) => c.headings.length >= 1)).toBe(true);
     const queries = sampleQueries(a, 30, words, 1);
@@ -46,12 +46,12 @@ describe('bench corpus generator', () => {
 });
 
 describe('bench helpers', () => {
-  it('GIVEN sizes like 1k,10k THEN they parse to chunk counts; nonsense is refused', () => {
+  it('GIVEN sizes like 1k,10k THEN they parse to chunk counts; nonsense is refused', async () => {
     expect(parseSizes('1k, 10k,250')).toEqual([1000, 10_000, 250]);
     expect(() => parseSizes('ten')).toThrow(/--sizes/);
   });
 
-  it('GIVEN samples THEN nearest-rank percentiles are ordered', () => {
+  it('GIVEN samples THEN nearest-rank percentiles are ordered', async () => {
     const s = summarize([5, 1, 4, 2, 3, 100]);
     expect(s.p50).toBe(3);
     expect(s.p99).toBe(100);

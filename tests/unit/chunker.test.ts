@@ -23,8 +23,8 @@ const PLAIN = [
 ].join('\n');
 
 describe('chunkDocument', () => {
-  it('GIVEN plain text with heading-like lines THEN chunks carry the heading path, numbered titles nest under the section', () => {
-    const chunks = chunkDocument(doc(PLAIN));
+  it('GIVEN plain text with heading-like lines THEN chunks carry the heading path, numbered titles nest under the section', async () => {
+    const chunks = await chunkDocument(doc(PLAIN));
     const wukong = chunks.find((c) => c.text.startsWith('Wukong is'))!;
     expect(wukong.headings).toEqual(['The Three Pillars', '2. Wukong — The Enterprise Agent Platform']);
     const qwen = chunks.find((c) => c.text.startsWith('Qwen is'))!;
@@ -32,8 +32,8 @@ describe('chunkDocument', () => {
     expect(chunks.find((c) => c.text.startsWith('Intro'))!.headings).toEqual([]);
   });
 
-  it('GIVEN a table THEN each row is a chunk that keeps the header row and its own line range', () => {
-    const chunks = chunkDocument(doc(PLAIN));
+  it('GIVEN a table THEN each row is a chunk that keeps the header row and its own line range', async () => {
+    const chunks = await chunkDocument(doc(PLAIN));
     const rows = chunks.filter((c) => c.kind === 'table');
     expect(rows).toHaveLength(2);
     const consumer = rows.find((r) => r.text.includes('Consumer agents'))!;
@@ -44,19 +44,19 @@ describe('chunkDocument', () => {
     expect(consumer.headings).toEqual(['What This Means']);
   });
 
-  it('GIVEN any chunk that is not a table row THEN its text is the exact slice of the document at its range and lines', () => {
+  it('GIVEN any chunk that is not a table row THEN its text is the exact slice of the document at its range and lines', async () => {
     const d = doc(PLAIN);
     const lines = PLAIN.split('\n');
-    for (const c of chunkDocument(d)) {
+    for (const c of await chunkDocument(d)) {
       if (c.kind === 'table') continue;
       expect(c.text).toBe(PLAIN.slice(c.start, c.end));
       expect(lines.slice(c.lineStart - 1, c.lineEnd).join('\n')).toContain(c.text.split('\n')[0]);
     }
   });
 
-  it('GIVEN Markdown headings and front matter THEN line numbers are the file lines and front matter is not chunked', () => {
+  it('GIVEN Markdown headings and front matter THEN line numbers are the file lines and front matter is not chunked', async () => {
     const md = '---\ntitle: T\n---\n# Guide\n\n## Setup\n\nInstall the thing.\nThen run it.\n\n## Usage\n\n- one\n- two\n';
-    const chunks = chunkDocument(doc(md, 'md', md.indexOf('# Guide')));
+    const chunks = await chunkDocument(doc(md, 'md', md.indexOf('# Guide')));
     expect(chunks.some((c) => c.text.includes('title: T'))).toBe(false);
     const setup = chunks.find((c) => c.text.includes('Install'))!;
     expect(setup.headings).toEqual(['Guide', 'Setup']);
@@ -66,17 +66,17 @@ describe('chunkDocument', () => {
     expect([usage.lineStart, usage.lineEnd]).toEqual([13, 14]);
   });
 
-  it('GIVEN an intro line ending with ":" THEN the list it introduces stays in the same chunk', () => {
-    const chunks = chunkDocument(doc('Alibaba owns the entire commerce stack:\n- Taobao — e-commerce\n- Cainiao — logistics\n'));
+  it('GIVEN an intro line ending with ":" THEN the list it introduces stays in the same chunk', async () => {
+    const chunks = await chunkDocument(doc('Alibaba owns the entire commerce stack:\n- Taobao — e-commerce\n- Cainiao — logistics\n'));
     expect(chunks).toHaveLength(1);
     expect(chunks[0].kind).toBe('list');
     expect(chunks[0].text).toContain('Cainiao — logistics');
   });
 
-  it('GIVEN a very long paragraph THEN it is split at sentence boundaries under the size limit', () => {
+  it('GIVEN a very long paragraph THEN it is split at sentence boundaries under the size limit', async () => {
     const sentence = 'This sentence is about retrieval and has several words in it. ';
     const text = sentence.repeat(40).trim();
-    const chunks = chunkDocument(doc(text), { maxChars: 300 });
+    const chunks = await chunkDocument(doc(text), { maxChars: 300 });
     expect(chunks.length).toBeGreaterThan(5);
     for (const c of chunks) {
       expect(c.text.length).toBeLessThanOrEqual(300);
@@ -84,12 +84,29 @@ describe('chunkDocument', () => {
     }
   });
 
-  it('GIVEN the same text twice THEN chunk ids are stable, and differ across sources', () => {
-    const a = chunkDocument(doc(PLAIN)).map((c) => c.id);
-    const b = chunkDocument(doc(PLAIN)).map((c) => c.id);
+  it('GIVEN one endless sentence over the limit THEN it is cut at separators into pieces that are exact slices, in order', async () => {
+    const items = Array.from({ length: 120 }, (_, i) => `item number ${i} with a few words`).join(', ');
+    const text = `Intro line.\n${items}\nOutro line.`;
+    const chunks = await chunkDocument(doc(text), { maxChars: 300 });
+    const pieces = chunks.filter((c) => c.text.includes('item number'));
+    expect(pieces.length).toBeGreaterThan(10);
+    let last = -1;
+    for (const c of pieces) {
+      expect(c.text.length).toBeLessThanOrEqual(300);
+      expect(text.slice(c.start, c.end)).toBe(c.text);
+      expect(c.start).toBeGreaterThan(last);
+      expect(c.lineStart <= 2 && c.lineEnd >= 2).toBe(true); // short neighbours (intro, outro) may merge in
+      last = c.start;
+    }
+    expect(pieces.map((c) => c.text).join(' ')).toContain('item number 119 with a few words');
+  });
+
+  it('GIVEN the same text twice THEN chunk ids are stable, and differ across sources', async () => {
+    const a = (await chunkDocument(doc(PLAIN))).map((c) => c.id);
+    const b = (await chunkDocument(doc(PLAIN))).map((c) => c.id);
     expect(a).toEqual(b);
     expect(new Set(a).size).toBe(a.length);
-    const other = chunkDocument({ ...doc(PLAIN), source: 'other.txt' }).map((c) => c.id);
+    const other = (await chunkDocument({ ...doc(PLAIN), source: 'other.txt' })).map((c) => c.id);
     expect(other.some((id) => a.includes(id))).toBe(false);
   });
 });
@@ -109,13 +126,13 @@ describe('isHeadingLike', () => {
 });
 
 describe('sentenceSpans', () => {
-  it('does not break after "vs." or "U.S." and treats lines as hard breaks', () => {
+  it('does not break after "vs." or "U.S." and treats lines as hard breaks', async () => {
     const t = 'Revenue missed ($41.4B vs. expected $41.9B), and income fell. No company in the U.S. has this. Perhaps Amazon.\nNext line';
     const spans = sentenceSpans(t, 0, t.length).map(([a, b]) => t.slice(a, b));
     expect(spans).toEqual(['Revenue missed ($41.4B vs. expected $41.9B), and income fell.', 'No company in the U.S. has this.', 'Perhaps Amazon.', 'Next line']);
   });
 
-  it('does not break after an initial, an abbreviation or inside brackets', () => {
+  it('does not break after an initial, an abbreviation or inside brackets', async () => {
     const t = 'A committee headed by Nicholas E. Golovin met in July. Jacques Lefevre (c. 1455–1536) taught. Dr. Smith agreed.';
     const spans = sentenceSpans(t, 0, t.length).map(([a, b]) => t.slice(a, b));
     expect(spans).toEqual(['A committee headed by Nicholas E. Golovin met in July.', 'Jacques Lefevre (c. 1455–1536) taught.', 'Dr. Smith agreed.']);
