@@ -179,16 +179,24 @@ export class LexicalIndex {
         own.set(bin.subarray(r.at, r.at + r.bytes));
         return new Ctor(own.buffer, 0, r.bytes / Ctor.BYTES_PER_ELEMENT);
       };
-      const termIds = new Map<string, number>();
-      data.terms.forEach((t, i) => termIds.set(t, i));
-      const fields = data.fields.map((f) => ({
-        offsets: view(f.offsets, Uint32Array),
-        docs: view(f.docs, Uint32Array),
-        tfs: f.tfBits === 16 ? view(f.tfs, Uint16Array) : view(f.tfs, Uint32Array),
-      }));
-      return new LexicalIndex(termIds, fields, view(data.fieldLength, Uint32Array), data.averageFieldLength, dfOf(termIds, fields[0]), data.size);
+      return LexicalIndex.fromParts(data, view);
     }
     return LexicalIndex.fromJSON(json);
+  }
+
+  /** An index from a serialized header whose arrays `decode` turns into typed arrays. */
+  private static fromParts<R>(
+    data: { size: number; averageFieldLength: number[]; terms: string[]; fieldLength: R; fields: Array<{ offsets: R; docs: R; tfs: R; tfBits: 16 | 32 }> },
+    decode: <T>(r: R, Ctor: TypedCtor<T>) => T,
+  ): LexicalIndex {
+    const termIds = new Map<string, number>();
+    data.terms.forEach((t, i) => termIds.set(t, i));
+    const fields = data.fields.map((f) => ({
+      offsets: decode(f.offsets, Uint32Array),
+      docs: decode(f.docs, Uint32Array),
+      tfs: f.tfBits === 16 ? decode(f.tfs, Uint16Array) : decode(f.tfs, Uint32Array),
+    }));
+    return new LexicalIndex(termIds, fields, decode(data.fieldLength, Uint32Array), data.averageFieldLength, dfOf(termIds, fields[0]), data.size);
   }
 
   /** The index as a small JSON header (terms, sizes) and one binary file of postings. */
@@ -218,16 +226,7 @@ export class LexicalIndex {
 
   static fromJSON(json: string): LexicalIndex {
     const data = JSON.parse(json) as Serialized | Legacy;
-    if ('format' in data && data.format === FORMAT) {
-      const termIds = new Map<string, number>();
-      data.terms.forEach((t, i) => termIds.set(t, i));
-      const fields = data.fields.map((f) => ({
-        offsets: fromB64(f.offsets, Uint32Array),
-        docs: fromB64(f.docs, Uint32Array),
-        tfs: f.tfBits === 16 ? fromB64(f.tfs, Uint16Array) : fromB64(f.tfs, Uint32Array),
-      }));
-      return new LexicalIndex(termIds, fields, fromB64(data.fieldLength, Uint32Array), data.averageFieldLength, dfOf(termIds, fields[0]), data.size);
-    }
+    if ('format' in data && data.format === FORMAT) return LexicalIndex.fromParts(data, fromB64);
     return LexicalIndex.fromMiniSearch(data as Legacy);
   }
 
