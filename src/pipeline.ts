@@ -39,7 +39,7 @@ export interface DocentApi {
   sources(): SourceInfo[];
   reindex(): Promise<ReindexReport>;
   /** Validates an upload (name, type, size), saves it into the corpus and re-indexes. */
-  addDocument(fileName: string, bytes: Buffer): Promise<ReindexReport>;
+  addDocument(fileName: string, bytes: Buffer, contentType?: string): Promise<ReindexReport>;
   /** Deletes a corpus document by its source path and re-indexes. */
   removeDocument(source: string): Promise<ReindexReport>;
   /** Switches back to the previous generation. */
@@ -53,7 +53,7 @@ export interface DocentApi {
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.js';
-import { extractAnswer, type ExtractOptions } from './answer/extractive.js';
+import { extractAnswer } from './answer/extractive.js';
 import { llmAnswer } from './answer/llm.js';
 import { cleanQuestion } from './answer/question.js';
 import { createEmbeddings } from './embeddings/index.js';
@@ -64,7 +64,7 @@ import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLo
 import { safeCorpusPath, validateUpload } from './ingest/upload.js';
 import { silentLogger, type Logger } from './log.js';
 import { LoadedIndex } from './retrieval/loaded-index.js';
-import { search, type FusionMode } from './retrieval/search.js';
+import { search } from './retrieval/search.js';
 
 export interface OpenOptions {
   logger?: Logger;
@@ -75,15 +75,6 @@ export interface OpenOptions {
   onProgress?: (p: BuildProgress) => void;
   /** Check for a new generation at most this often, ms (default 250); 0 checks on every question. */
   refreshMs?: number;
-}
-
-export interface AskOptions extends AnswerOptionsExt {}
-interface AnswerOptionsExt {
-  k?: number;
-  history?: import('./types.js').Turn[];
-  /** Retrieval ablation (eval): hybrid (default), rrf, lexical, dense. */
-  mode?: FusionMode;
-  threshold?: ExtractOptions['threshold'];
 }
 
 /**
@@ -183,7 +174,7 @@ export class Docent implements DocentApi {
     return this.swapping;
   }
 
-  async answer(question: string, options: AnswerOptionsExt = {}): Promise<AnswerResult> {
+  async answer(question: string, options: AnswerOptions = {}): Promise<AnswerResult> {
     const t0 = performance.now();
     const q = cleanQuestion(question, this.config.maxQuestionChars);
     if (!q.ok) throw new UserError(q.code, q.message);
@@ -209,57 +200,79 @@ export class Docent implements DocentApi {
     return this.index.manifest.docs.map((d) => ({ source: d.source, title: d.title, chunks: d.chunks, indexedAt: d.indexedAt }));
   }
 
-  async reindex(opts: { force?: boolean; purpose?: string; onProgress?: (p: BuildProgress) => void } = {}): Promise<ReindexReport> {
-    const report = await buildIndex({ config: this.config, embeddings: this.embeddings, logger: this.logger, force: opts.force, purpose: opts.purpose ?? 'reindex', onProgress: opts.onProgress });
+  async reindex(opts: { force?: boolean; purpose?: string; onProgress?: (p: BuildProgress) => void; lockHeld?: boolean } = {}): Promise<ReindexReport> {
+    const report = await buildIndex({
+      config: this.config,
+      embeddings: this.embeddings,
+      logger: this.logger,
+      force: opts.force,
+      purpose: opts.purpose ?? 'reindex',
+      onProgress: opts.onProgress,
+      lockHeld: opts.lockHeld,
+    });
     await this.refresh(true);
     return report;
   }
 
-  async addDocument(fileName: string, bytes: Buffer): Promise<ReindexReport> {
-    const v = validateUpload({ fileName, bytes }, { maxBytes: this.config.discord.maxUploadBytes });
+  /**
+   * Changes the corpus and re-indexes under one lock, so no other build can index the change
+   * half-done; if the build fails the corpus is put back as it was.
+   */
+  private async changeCorpus(target: string, purpose: string, change: () => Promise<void>, check?: (r: ReindexReport) => void): Promise<ReindexReport> {
+    const release = await acquireLock(this.config.indexDir, purpose);
+    const previous = await fs.readFile(target).catch(() => null);
+    try {
+      await change();
+      try {
+        const report = await this.reindex({ purpose, lockHeld: true });
+        check?.(report);
+        return report;
+      } catch (err) {
+        // put the corpus back as it was (the previous index is still serving), and the index too
+        // if the failed change was already in it
+        if (previous) await fs.writeFile(target, previous);
+        else await fs.rm(target, { force: true });
+        if ((err as UserError).code === 'UPLOAD_REJECTED') await this.reindex({ purpose: `undo ${purpose}`, lockHeld: true }).catch(() => {});
+        throw err;
+      }
+    } finally {
+      await release();
+    }
+  }
+
+  async addDocument(fileName: string, bytes: Buffer, contentType?: string): Promise<ReindexReport> {
+    const v = validateUpload({ fileName, bytes, contentType }, { maxBytes: this.config.discord.maxUploadBytes });
     if (!v.ok) throw new UserError('UPLOAD_REJECTED', v.message);
     const safe = safeCorpusPath(this.config.corpusDir, v.value.fileName);
     if (!safe.ok) throw new UserError('UPLOAD_REJECTED', safe.message);
     const target = safe.value;
-    // refuse early if a re-index is running, before the corpus is touched
-    const release = await acquireLock(this.config.indexDir, `upload of ${v.value.fileName}`);
-    await release();
-    const previous = await fs.readFile(target).catch(() => null);
-    const tmp = `${target}.${process.pid}.upload.tmp`;
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, target);
-    try {
-      const report = await this.reindex({ purpose: `upload of ${v.value.fileName}` });
-      const s = path.relative(this.config.corpusDir, target).split(path.sep).join('/');
-      const bad = report.skipped.find((x) => x.source === s);
-      if (bad) throw new UserError('UPLOAD_REJECTED', `${v.value.fileName} was not indexed: ${bad.message}`);
-      return report;
-    } catch (err) {
-      // put the corpus back as it was; the previous index is still serving
-      if (previous) await fs.writeFile(target, previous);
-      else await fs.rm(target, { force: true });
-      if ((err as UserError).code === 'UPLOAD_REJECTED') await this.reindex({ purpose: 'undo upload' }).catch(() => {});
-      throw err;
-    }
+    const source = path.relative(this.config.corpusDir, target).split(path.sep).join('/');
+    return this.changeCorpus(
+      target,
+      `upload of ${v.value.fileName}`,
+      async () => {
+        const tmp = `${target}.${process.pid}.upload.tmp`;
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.writeFile(tmp, bytes);
+        await fs.rename(tmp, target);
+      },
+      (report) => {
+        const bad = report.skipped.find((x) => x.source === source);
+        if (bad) throw new UserError('UPLOAD_REJECTED', `${v.value.fileName} was not indexed: ${bad.message}`);
+      },
+    );
   }
 
   async removeDocument(source: string): Promise<ReindexReport> {
-    const known = this.sources().find((s) => s.source === source || path.basename(s.source) === source);
-    if (!known) throw new UserError('NOT_FOUND', `No indexed document is called "${source}". Use /sources to see the names.`);
+    const exact = this.sources().filter((s) => s.source === source);
+    const matches = exact.length ? exact : this.sources().filter((s) => path.basename(s.source) === source);
+    if (matches.length === 0) throw new UserError('NOT_FOUND', `No indexed document is called "${source}". Use /sources to see the names.`);
+    if (matches.length > 1) throw new UserError('AMBIGUOUS', `Several documents are called "${source}": ${matches.map((m) => m.source).join(', ')}. Give the full path.`);
+    const known = matches[0];
     const root = path.resolve(this.config.corpusDir);
     const target = path.resolve(root, known.source);
     if (path.relative(root, target).startsWith('..')) throw new UserError('NOT_FOUND', `"${source}" is not inside the corpus folder.`);
-    const release = await acquireLock(this.config.indexDir, `removal of ${known.source}`);
-    await release();
-    const previous = await fs.readFile(target).catch(() => null);
-    await fs.rm(target, { force: true });
-    try {
-      return await this.reindex({ purpose: `removal of ${known.source}` });
-    } catch (err) {
-      if (previous) await fs.writeFile(target, previous);
-      throw err;
-    }
+    return this.changeCorpus(target, `removal of ${known.source}`, () => fs.rm(target, { force: true }));
   }
 
   async rollback(): Promise<{ generation: string }> {

@@ -84,11 +84,18 @@ export interface Turn {
   answer?: string;
 }
 
+/** How lexical and dense results are combined (eval's ablation uses the others). */
+export type FusionMode = 'hybrid' | 'rrf' | 'lexical' | 'dense';
+
 export interface AnswerOptions {
   /** How many fused chunks to retrieve (default from config, 5). */
   k?: number;
   /** Earlier turns of the conversation, oldest first; used for retrieval and wording. */
   history?: Turn[];
+  /** Retrieval mode (default hybrid). */
+  mode?: FusionMode;
+  /** Support threshold for this question (default DOCENT_ANSWER_THRESHOLD). */
+  threshold?: number;
 }
 
 export interface AnswerResult {

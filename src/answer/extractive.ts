@@ -67,13 +67,27 @@ const YEAR = /\b(1[0-9]{3}|20[0-9]{2})s?\b/;
 /** An amount: money, a percentage, a count with a unit or magnitude, or a plain number that is not a year or a day of a month. */
 const AMOUNT = /[$¥€£]\s?\d|\d(\.\d+)?\s?(%|percent\b|[kmb]\b|bn\b|million|billion|thousand|trillion|hundred)|\b\d{1,3}(,\d{3})+\b|(?<![\d,.])\b\d+(\.\d+)?\b(?!\s*,?\s*(19|20)\d\d)(?!\s*(st|nd|rd|th)\b)/i;
 
+const DATE = new RegExp(`${MONTH.source}\\s+\\d{1,2}(st|nd|rd|th)?,?(\\s+\\d{4})?`, 'gi');
+
 function hasAmount(text: string): boolean {
   // drop dates and years first: "March 20, 2026", "2026", "in 1830"
-  const t = text.replace(new RegExp(`${MONTH.source}\\s+\\d{1,2}(st|nd|rd|th)?,?(\\s+\\d{4})?`, 'gi'), ' ').replace(/\b(1[0-9]{3}|20[0-9]{2})s?\b/g, ' ');
+  const t = text.replace(DATE, ' ').replace(/\b(1[0-9]{3}|20[0-9]{2})s?\b/g, ' ');
   return AMOUNT.test(t);
 }
 
 const HOW_WORDS = new Set(['many', 'much', 'often', 'long', 'far', 'old', 'large', 'big', 'tall', 'high', 'soon', 'late', 'early', 'frequently']);
+
+let lastDefinition: { question: string; re: RegExp } | null = null;
+
+/** "X is a …", "X, the …", "X — …", "X is Alibaba’s …" for the subject X of "What is X?" (built once per question). */
+function definitionPattern(question: string): RegExp {
+  if (lastDefinition?.question !== question) {
+    const subj = definitionSubject(question)!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const re = new RegExp(`\\b${subj}(\\s+(is|are|was|were)\\s+(an?|the|one)\\b|\\s*(,|—|–|:)\\s*(an?|the)\\b|\\s+(is|are|was|were)\\s+\\S+[’']s\\b)`, 'i');
+    lastDefinition = { question, re };
+  }
+  return lastDefinition.re;
+}
 
 type QType = 'when' | 'quantity' | 'who' | 'define' | 'other';
 
@@ -97,8 +111,7 @@ function typeBonus(t: QType, text: string, question: string): number {
   if (t === 'quantity') return hasAmount(text) ? 0.08 : 0;
   if (t === 'define') {
     // a defining sentence names the subject and says what it is: "X is …", "X, the …", "X — …"
-    const subj = definitionSubject(question)!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return new RegExp(`\\b${subj}(\\s+(is|are|was|were)\\s+(an?|the|one)\\b|\\s*(,|—|–|:)\\s*(an?|the)\\b|\\s+(is|are|was|were)\\s+\\S+[’']s\\b)`, 'i').test(text) ? 0.1 : 0;
+    return definitionPattern(question).test(text) ? 0.1 : 0;
   }
   if (t === 'who') {
     const qw = new Set(words(question));
@@ -234,7 +247,12 @@ export async function extractAnswer(
   if (units.length === 0 || totalWeight === 0) {
     return { answered: false, answer: refusal(closest), citations: [], closest, support: 0 };
   }
-  const vecs = await embeddings.embedDocuments(units.map((u) => u.text));
+  // Sentence vectors come from a local embedder at no cost; a remote one (Ollama, OpenAI-compatible)
+  // would add a paid round trip per question, so its sentences take their chunk's dense score.
+  const local = /^(glove|hash)\b/.test((embeddings as { id?: string }).id ?? '');
+  const vecs = local ? await embeddings.embedDocuments(units.map((u) => u.text)) : null;
+  const chunkDense = new Map(hits.map((h) => [h.chunk.id, Math.max(0, h.denseScore ?? 0)]));
+  const headingTerms = new Map<string, Set<string>>();
   const qv = out.queryVector;
   // word vectors with their norms, looked up once per distinct word of this question's candidates
   const wordVecs = new Map<string, { v: ArrayLike<number>; n: number } | null>();
@@ -254,7 +272,8 @@ export async function extractAnswer(
   const scored: Scored[] = units.map((u, i) => {
     const uWords = words(u.text).filter((w) => !isStopword(w));
     const uTerms = new Set(uWords.map(stem));
-    const headTerms = new Set(words(u.chunk.headings.join(' ')).filter((w) => !isStopword(w)).map(stem));
+    let headTerms = headingTerms.get(u.chunk.id);
+    if (!headTerms) headingTerms.set(u.chunk.id, (headTerms = new Set(words(u.chunk.headings.join(' ')).filter((w) => !isStopword(w)).map(stem))));
     const ctxTerms = new Set(words(u.context).filter((w) => !isStopword(w)).map(stem));
     // the sentence before, in the same paragraph, is what "them" or "it" most likely refers to
     const prevTerms = u.prev !== null ? new Set(words(units[u.prev].text).filter((w) => !isStopword(w)).map(stem)) : EMPTY;
@@ -276,7 +295,7 @@ export async function extractAnswer(
       covered += w * m;
     }
     const coverage = covered / totalWeight;
-    const dense = Math.max(0, dot(vecs[i], qv) / norm(vecs[i]));
+    const dense = vecs ? Math.max(0, dot(vecs[i], qv) / norm(vecs[i])) : (chunkDense.get(u.chunk.id) ?? 0);
     const support = 0.75 * coverage + 0.25 * dense;
     const score = support + typeBonus(qType, u.text, question) + 0.04 / u.hitRank;
     return { ...u, coverage, dense, support, score };

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config, type Env } from '../config.js';
 import { errorMessage, isUserError } from '../errors.js';
@@ -17,10 +18,9 @@ export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(argv
 
 /** Config from env with --corpus/--index overrides. */
 export function cliConfig(over: { corpus?: string; index?: string }, env?: Env): Config {
-  const e = { ...(env ?? process.env) };
-  const cfg = loadConfig(env === undefined ? undefined : e);
-  if (over.corpus) cfg.corpusDir = new URL(over.corpus, `file://${process.cwd()}/`).pathname;
-  if (over.index) cfg.indexDir = new URL(over.index, `file://${process.cwd()}/`).pathname;
+  const cfg = loadConfig(env);
+  if (over.corpus) cfg.corpusDir = path.resolve(over.corpus);
+  if (over.index) cfg.indexDir = path.resolve(over.index);
   return cfg;
 }
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { isUserError } from '../errors.js';
+import { errorMessage, isUserError } from '../errors.js';
+import { redact } from '../log.js';
 import { Docent } from '../pipeline.js';
 import type { AnswerResult, Turn } from '../types.js';
 import { cliConfig, cliLogger, formatAnswer, parseCli, runMain } from './common.js';
@@ -34,9 +35,10 @@ function why(r: AnswerResult | null): string {
 await runMain(async () => {
   const args = parseCli(process.argv.slice(2), { corpus: { type: 'string' }, index: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } }, USAGE);
   if (!args) return;
-  if (args.values.help) return void process.stdout.write(USAGE.replace('{k}', '5') + '\n');
   const config = cliConfig({ corpus: args.values.corpus, index: args.values.index });
-  const docent = await Docent.open(config, { logger: cliLogger(config) });
+  if (args.values.help) return void process.stdout.write(USAGE.replace('{k}', String(config.topK)) + '\n');
+  const logger = cliLogger(config);
+  const docent = await Docent.open(config, { logger });
   const historyFile = path.join(path.dirname(config.indexDir), 'repl_history');
   let saved: string[] = [];
   try {
@@ -86,8 +88,9 @@ await runMain(async () => {
         print(formatAnswer(last));
       }
     } catch (err) {
-      if (isUserError(err)) print(`error: ${err.message}`);
-      else throw err;
+      // a failed command or question never ends the session
+      print(`error: ${isUserError(err) ? err.message : redact(errorMessage(err))}`);
+      if (!isUserError(err)) logger.debug('repl command failed', { error: err });
     }
     rl.prompt();
   }

@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Turn } from '../types.js';
 import type { AnswerResult } from '../types.js';
+import { cleanQuestion } from '../answer/question.js';
 import { UserError } from '../errors.js';
 import type { AnswerRecord, BotContext } from './context.js';
 import { renderAnswer, truncate, type OutgoingMessage } from './format.js';
 import { safe } from './safe-send.js';
 
+/** The pipeline's own question cleaning, so turns, thread names and notices hold the clean text. */
 export function validateQuestion(ctx: BotContext, raw: string): string {
-  const question = raw.replace(/\s+/g, ' ').trim();
-  if (question === '') throw new UserError('QUESTION_EMPTY', 'Please ask a question, e.g. “What is Wukong?”.');
-  if (question.length > ctx.config.maxQuestionChars) {
-    throw new UserError('QUESTION_TOO_LONG', `Questions are limited to ${ctx.config.maxQuestionChars} characters (yours has ${question.length}).`);
-  }
-  return question;
+  const q = cleanQuestion(raw, ctx.config.maxQuestionChars);
+  if (!q.ok) throw new UserError(q.code, q.message);
+  return q.value;
 }
 
 export interface AnsweredQuestion {

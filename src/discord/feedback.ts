@@ -58,7 +58,6 @@ export class FeedbackStore {
   async record(entry: FeedbackEntry): Promise<Vote | undefined> {
     const key = `${entry.answerId}:${entry.userId}`;
     const previous = this.votes.get(key);
-    this.votes.set(key, entry.vote);
     const line = JSON.stringify(entry) + '\n';
     // Serialise appends so concurrent votes never interleave inside a line.
     const write = this.chain.then(async () => {
@@ -67,6 +66,8 @@ export class FeedbackStore {
     });
     this.chain = write.catch(() => {});
     await write;
+    // counted only once it is on disk: a failed write can be retried
+    this.votes.set(key, entry.vote);
     return previous;
   }
 }

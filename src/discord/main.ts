@@ -5,7 +5,7 @@
 import { REST, Routes } from 'discord.js';
 import { loadConfig, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
-import { addSecret, createLogger, type Logger } from '../log.js';
+import { addSecret, createLogger, redact, type Logger } from '../log.js';
 import type { DocentApi } from '../pipeline.js';
 import { createBot, restOptions, type Bot } from './bot.js';
 import { DiscordStartError, TOKEN_MISSING_MESSAGE, tokenInvalidError } from './errors.js';
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (err) {
-    process.stderr.write(`Configuration error: ${errorMessage(err)}\n`);
+    process.stderr.write(redact(`Configuration error: ${errorMessage(err)}\n`));
     process.exitCode = 1;
     return;
   }
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof UserError) process.stderr.write(`${err.message}\n`);
     else {
-      process.stderr.write(`The bot could not start: ${errorMessage(err)}\n`);
+      process.stderr.write(redact(`The bot could not start: ${errorMessage(err)}\n`));
       logger.error('start failed', { err });
     }
     process.exitCode = 1;

@@ -48,6 +48,8 @@ export interface BuildOptions {
   purpose?: string;
   /** Embedding batch size (default 256). */
   batchSize?: number;
+  /** The caller already holds the index lock (it changed the corpus under it); do not take it again. */
+  lockHeld?: boolean;
 }
 
 /** The newest generation that verifies, starting at CURRENT (null when there is none). */
@@ -89,7 +91,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
   const progress = opts.onProgress ?? (() => {});
   const t0 = performance.now();
   const indexDir = config.indexDir;
-  const release = await acquireLock(indexDir, opts.purpose ?? 'ingest');
+  const release = opts.lockHeld ? async () => {} : await acquireLock(indexDir, opts.purpose ?? 'ingest');
   let buildDir: string | undefined;
   try {
     await cleanupLeftovers(indexDir);

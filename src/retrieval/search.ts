@@ -1,9 +1,9 @@
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
-import type { Hit, Turn } from '../types.js';
+import type { FusionMode, Hit, Turn } from '../types.js';
 import type { LoadedIndex } from './loaded-index.js';
 import { terms } from './text.js';
 
-export type FusionMode = 'hybrid' | 'rrf' | 'lexical' | 'dense';
+export type { FusionMode } from '../types.js';
 
 export interface SearchOptions {
   k: number;

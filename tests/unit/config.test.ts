@@ -65,3 +65,12 @@ describe('config', () => {
     }
   });
 });
+
+describe('cliConfig', () => {
+  it('GIVEN --corpus and --index with spaces and non-ASCII letters THEN the paths are used as written', async () => {
+    const { cliConfig } = await import('../../src/cli/common.js');
+    const c = cliConfig({ corpus: 'my docs/ü', index: '/tmp/an index' }, {});
+    expect(c.corpusDir).toBe(path.resolve('my docs/ü'));
+    expect(c.indexDir).toBe('/tmp/an index');
+  });
+});
