@@ -324,8 +324,27 @@ export async function extractAnswer(
   }
   const runnersUp = scored.slice(1).filter((s) => s !== next && s !== before && s !== typed && s.score >= best.score * 0.75);
   const candidates = [...(typed ? [typed] : []), ...(before && before !== typed ? [before] : []), ...(next && next !== typed && next.text.length <= 200 ? [next] : []), ...runnersUp];
+  // the sentence a "These include …" leans on is needed to understand it: it goes in even if
+  // both have to be shortened to fit
+  const limits = new Map<Scored, number>();
+  if (before) {
+    chosen.push(before);
+    const room = maxChars - 12;
+    const a = display(before).length;
+    const b = display(best).length;
+    if (a + b > room) {
+      if (a <= room / 2) limits.set(best, room - a);
+      else if (b <= room / 2) limits.set(before, room - b);
+      else {
+        limits.set(best, Math.floor(room / 2));
+        limits.set(before, Math.floor(room / 2));
+      }
+    }
+    length = Math.min(a, limits.get(before) ?? a) + Math.min(b, limits.get(best) ?? b) + 12;
+  }
   for (const s of candidates) {
     if (chosen.length >= 3) break;
+    if (chosen.includes(s)) continue;
     const len = display(s).length + 6;
     if (length + len > maxChars) continue;
     chosen.push(s);
@@ -353,7 +372,7 @@ export async function extractAnswer(
       quote: u.text,
       chunkId: u.chunk.id,
     });
-    parts.push(`${display(u)} [${n}]`);
+    parts.push(`${shorten(display(u), limits.get(u) ?? Infinity)} [${n}]`);
   }
   let answer = parts.join(' ');
   if (answer.length > maxChars) {
