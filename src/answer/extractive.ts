@@ -1,5 +1,5 @@
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
-import { lineOf, lineStarts, sentenceSpans } from '../ingest/chunker.js';
+import { sentenceSpans } from '../ingest/chunker.js';
 import type { LoadedIndex } from '../retrieval/loaded-index.js';
 import type { SearchOutput } from '../retrieval/search.js';
 import { isStopword, stem, words } from '../retrieval/text.js';
@@ -357,18 +357,14 @@ export async function extractAnswer(
 
   const citations: Citation[] = [];
   const parts: string[] = [];
-  const lineCache = new Map<string, number[]>();
   for (const u of chosen) {
-    const doc = index.docTexts.get(u.chunk.source)!;
-    let starts = lineCache.get(u.chunk.source);
-    if (!starts) lineCache.set(u.chunk.source, (starts = lineStarts(doc)));
     const n = citations.length + 1;
     citations.push({
       n,
       source: u.chunk.source,
       title: u.chunk.title,
       section: sectionOf(u.chunk),
-      lines: [lineOf(starts, u.start), lineOf(starts, u.end - 1)],
+      lines: [index.lineAt(u.chunk.source, u.start), index.lineAt(u.chunk.source, u.end - 1)],
       quote: u.text,
       chunkId: u.chunk.id,
     });

@@ -1,4 +1,4 @@
-import { lineOf, lineStarts, sentenceSpans } from '../ingest/chunker.js';
+import { sentenceSpans } from '../ingest/chunker.js';
 import type { Logger } from '../log.js';
 import type { LoadedIndex } from '../retrieval/loaded-index.js';
 import { terms } from '../retrieval/text.js';
@@ -128,13 +128,12 @@ export async function llmAnswer(
     const doc = index.docTexts.get(hit.chunk.source);
     if (doc === undefined) return null;
     const q = bestQuote(index, hit, claims.get(k)!.join(' '));
-    const starts = lineStarts(doc);
     citations.push({
       n,
       source: hit.chunk.source,
       title: hit.chunk.title,
       section: sectionOf(hit.chunk),
-      lines: [lineOf(starts, q.start), lineOf(starts, q.end - 1)],
+      lines: [index.lineAt(hit.chunk.source, q.start), index.lineAt(hit.chunk.source, q.end - 1)],
       quote: doc.slice(q.start, q.end),
       chunkId: hit.chunk.id,
     });

@@ -38,10 +38,6 @@ export class AnswerLimiter {
     };
   }
 
-  get active(): number {
-    return this.inFlight;
-  }
-
   private prune(t: number): void {
     for (const [k, v] of this.recent) if (v.every((x) => t - x >= 60_000)) this.recent.delete(k);
   }

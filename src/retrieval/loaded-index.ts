@@ -6,6 +6,7 @@ import { DocentError, UserError } from '../errors.js';
 import { verifyGeneration, type Manifest } from '../ingest/store.js';
 import { DenseIndex } from './dense.js';
 import { LexicalIndex } from './lexical.js';
+import { lineOf, lineStarts } from '../ingest/chunker.js';
 
 /** One generation, loaded and verified: what a question is answered from. Immutable. */
 export class LoadedIndex {
@@ -17,6 +18,15 @@ export class LoadedIndex {
     readonly lexical: LexicalIndex,
     readonly dense: DenseIndex,
   ) {}
+
+  private readonly lineStartCache = new Map<string, number[]>();
+
+  /** 1-based line number of an offset in a document's text (line starts computed once per generation). */
+  lineAt(source: string, offset: number): number {
+    let starts = this.lineStartCache.get(source);
+    if (!starts) this.lineStartCache.set(source, (starts = lineStarts(this.docTexts.get(source) ?? '')));
+    return lineOf(starts, offset);
+  }
 
   get generation(): string {
     return this.manifest.generation;
