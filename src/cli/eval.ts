@@ -35,7 +35,8 @@ Options
                      vs. unanswerable questions per threshold
   --verbose          print every miss and every false answer to stderr
   --json FILE        also write every figure as JSON
-  --work DIR         scratch folder for indexes and corpora (default .docent/eval)
+  --work DIR         scratch folder (default .docent/eval): each run builds its indexes and
+                     corpora in a new folder there and removes it at the end
   -h, --help
 
 Data lives in eval/ (see eval/README.md: the seed questions are the project's own, XQuAD is

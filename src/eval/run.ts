@@ -19,7 +19,7 @@ export interface EvalOptions {
   seedFile: string;
   /** XQuAD/SQuAD JSON, or null to skip XQuAD (and the negatives built from it). */
   xquadFile: string | null;
-  /** Scratch folder for indexes and written-out corpora (default `.docent/eval`). */
+  /** Scratch folder: each run builds its indexes and corpora in a new folder there, removed at the end. */
   work: string;
   /** Retrieval modes; the first is the one per-kind results, negatives and the ablation use. */
   modes: FusionMode[];
@@ -81,7 +81,21 @@ function report(verbose: EvalOptions['verbose'], set: string, outcomes: Outcome[
 
 const asNegatives = (items: EvalItem[]): EvalItem[] => items.map((i) => ({ ...i, answers: [], evidence: null }));
 
+/**
+ * Runs the eval in a fresh folder under `o.work` (removed afterwards), so that two evals at once
+ * (a developer's and a test's) never share an index or a written-out corpus.
+ */
 export async function runEval(o: EvalOptions): Promise<EvalReport> {
+  await fs.mkdir(o.work, { recursive: true });
+  const work = await fs.mkdtemp(path.join(o.work, 'run-'));
+  try {
+    return await runIn(o, work);
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+async function runIn(o: EvalOptions, work: string): Promise<EvalReport> {
   const t0 = performance.now();
   const primary = o.modes[0];
   const configs: Configuration[] = [{ name: 'none', ablate: [] }, ...(o.ablate ? READER_PARTS.map((p) => ({ name: p, ablate: [p] })) : [])];
@@ -93,16 +107,15 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   const xSet = o.xquadFile ? setName(o.xquadFile) : 'xquad';
 
   // indexes: the seed corpus, and XQuAD written out as Markdown (never into corpus/)
-  await fs.mkdir(o.work, { recursive: true });
-  const seedDocent = await Docent.open({ ...o.config, indexDir: path.join(o.work, 'seed-index') }, { logger: o.logger });
+  const seedDocent = await Docent.open({ ...o.config, indexDir: path.join(work, 'seed-index') }, { logger: o.logger });
   await seedDocent.reindex({ purpose: 'eval' });
   // one embedder (GloVe takes ~45 MB) for every index the eval builds
   const embeddings = seedDocent.embeddings;
   let xDocent: Docent | null = null;
-  const xCorpusDir = path.join(o.work, 'xquad-corpus');
+  const xCorpusDir = path.join(work, 'xquad-corpus');
   if (xq) {
     await writeCorpus(xCorpusDir, xq.docs);
-    xDocent = await Docent.open({ ...o.config, corpusDir: xCorpusDir, indexDir: path.join(o.work, 'xquad-index') }, { logger: o.logger, embeddings });
+    xDocent = await Docent.open({ ...o.config, corpusDir: xCorpusDir, indexDir: path.join(work, 'xquad-index') }, { logger: o.logger, embeddings });
     await xDocent.reindex({ purpose: 'eval' });
   }
   const tIndexes = performance.now();
@@ -149,8 +162,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   if (squad && xq && o.negatives) {
     const tn = performance.now();
     const groups = byParagraph(xq.items);
-    await fs.mkdir(o.work, { recursive: true });
-    const base = await fs.mkdtemp(path.join(o.work, 'negatives-'));
+    const base = path.join(work, 'negatives');
     try {
       for (let i = 0; i < groups.length; i++) {
         const g = groups[i];
@@ -181,7 +193,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   if (squad && xq && o.calibrate) {
     const sources = xq.docs.map((d) => d.source);
     const loo: Outcome[] = [];
-    const base = await fs.mkdtemp(path.join(o.work, 'loo-'));
+    const base = path.join(work, 'leave-one-article-out');
     try {
       for (const src of sources) {
         const dir = path.join(base, src.replace(/\.md$/, ''));
