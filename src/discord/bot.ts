@@ -37,6 +37,8 @@ export interface Bot {
   start(): Promise<void>;
   /** Destroys the client (the caller closes the pipeline). */
   stop(): Promise<void>;
+  /** Resolves once no event handler is running (tests wait on it instead of sleeping). */
+  idle(): Promise<void>;
 }
 
 /** The fewest intents that work; Message Content only when enabled (mentions and DMs work without). */
@@ -87,12 +89,18 @@ export function createBot(opts: CreateBotOptions): Bot {
     openThreads: opts.openThreads ?? true,
   };
 
+  let running = 0;
+  const whenIdle: Array<() => void> = [];
   for (const event of events as AnyEvent[]) {
     const run = (...args: unknown[]) => {
+      running++;
       // One wrapper for every handler: a failure is logged, never an unhandled rejection.
       Promise.resolve()
         .then(() => (event.execute as (ctx: BotContext, ...a: unknown[]) => unknown)(context, ...args))
-        .catch((err: unknown) => logger.error('event handler failed', { event: event.name, err }));
+        .catch((err: unknown) => logger.error('event handler failed', { event: event.name, err }))
+        .finally(() => {
+          if (--running === 0) for (const resolve of whenIdle.splice(0)) resolve();
+        });
     };
     if (event.once) client.once(event.name, run);
     else client.on(event.name, run);
@@ -121,6 +129,9 @@ export function createBot(opts: CreateBotOptions): Bot {
       stopped = true;
       await client.destroy();
       logger.info('discord client stopped');
+    },
+    idle() {
+      return running === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenIdle.push(resolve));
     },
   };
 }

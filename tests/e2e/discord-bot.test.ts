@@ -9,7 +9,7 @@ import { GENERIC_ERROR } from '../../src/discord/answer-flow.js';
 import { FeedbackStore, latestVotes, type FeedbackEntry } from '../../src/discord/feedback.js';
 import { NOT_MODERATOR_MESSAGE } from '../../src/discord/moderation.js';
 import { MANAGE_GUILD_PERMISSIONS, snowflake, type RecordedRequest } from '../support/discord-stand-in/index.js';
-import { isChannelMessage, sleep, startHarness, waitFor, type Harness } from '../support/discord-harness.js';
+import { isChannelMessage, startHarness, type Harness } from '../support/discord-harness.js';
 import { EVERYONE_LINE, FakeDocent } from '../support/fake-docent.js';
 
 let h: Harness;
@@ -91,7 +91,9 @@ describe('answers', () => {
   it('a reply to the answer is a follow-up: the history reaches the pipeline and the answer stays on Wukong', async () => {
     const first = await askByMention('What is Wukong?');
     const answerId = first.reply.response.id as string;
-    await waitFor(() => h.bot.context.conversations.find(`msg:${answerId}`));
+    // the answer is linked to its conversation once its handler is done
+    await h.bot.idle();
+    expect(h.bot.context.conversations.find(`msg:${answerId}`)).toBeTruthy();
     const after = h.standIn.mark();
     // A reply pings the bot (it is put in `mentions`), so Discord delivers the content.
     const follow = h.standIn.injectMessage({ content: 'When was it announced?', replyTo: answerId });
@@ -112,13 +114,14 @@ describe('answers', () => {
     const threadReq = await h.standIn.waitForRequest((r) => r.path === `${api}/channels/${h.standIn.channelId}/messages/${answerId}/threads`, { after: first.after });
     expect(threadReq.body.name).toBe('What is Wukong?');
     const threadId = threadReq.response.id as string;
-    await waitFor(() => h.bot.context.conversations.find(`thread:${threadId}`));
+    await h.bot.idle();
+    expect(h.bot.context.conversations.find(`thread:${threadId}`)).toBeTruthy();
     const { reply } = await askByMention('When was it announced?', { channelId: threadId });
     expect(reply.path).toBe(`${api}/channels/${threadId}/messages`);
     expect(reply.body.content).toContain('Announced March 17, Wukong');
     expect(h.docent.answerCalls().at(-1)?.options?.history?.map((t) => t.question)).toEqual(['What is Wukong?']);
-    // Follow-ups in a thread do not open another thread.
-    await sleep(100);
+    // Follow-ups in a thread do not open another thread (the handler has decided once it is done).
+    await h.bot.idle();
     expect(h.standIn.requests.filter((r) => r.path.startsWith(`${api}/channels/${threadId}/messages/`) && r.path.endsWith('/threads'))).toEqual([]);
   });
 
@@ -165,7 +168,8 @@ describe('answers', () => {
     expect(edit.body.embeds[0].fields[0].value).toContain('`alibaba-strategy.md` · line 15');
     expect(edit.body.allowed_mentions).toEqual({ parse: [] });
     const answerId = edit.response.id as string;
-    await waitFor(() => h.bot.context.conversations.find(`msg:${answerId}`));
+    await h.bot.idle();
+    expect(h.bot.context.conversations.find(`msg:${answerId}`)).toBeTruthy();
     const after = h.standIn.mark();
     const follow = h.standIn.injectMessage({ content: 'When did the app launch?', replyTo: answerId });
     const reply = await h.standIn.waitForRequest(replyTo(follow.id), { after });
@@ -215,12 +219,17 @@ describe('answers', () => {
   });
 
   it('a guild message that does not mention the bot is ignored (its content is blank without the intent)', async () => {
+    await h.bot.idle();
     const after = h.standIn.mark();
     const calls = h.docent.answerCalls().length;
     h.standIn.injectMessage({ content: 'What is Wukong?' });
-    await sleep(200);
-    expect(h.standIn.requests.slice(after)).toEqual([]);
-    expect(h.docent.answerCalls().length).toBe(calls);
+    // A DM sent after it: the gateway delivers in order, so once the DM is answered and the bot is
+    // idle, the guild message has been handled too.
+    const dm = h.standIn.injectMessage({ content: 'What is Qwen?', dm: true, author: h.standIn.bob });
+    await h.standIn.waitForRequest(replyTo(dm.id), { after });
+    await h.bot.idle();
+    expect(h.standIn.requests.slice(after).filter((r) => !r.path.startsWith(`${api}/channels/${dm.channel_id}/`))).toEqual([]);
+    expect(h.docent.answerCalls().slice(calls).map((c) => c.question)).toEqual(['What is Qwen?']);
   });
 
   it('a question the material does not answer says so, lists the closest sources and tells the moderator channel', async () => {
@@ -316,7 +325,8 @@ describe('moderation', () => {
     expect(add.callback.body.data).toMatchObject({ content: NOT_MODERATOR_MESSAGE, flags: 64 });
     const rollback = await slash({ name: 'rollback', user: h.standIn.bob });
     expect(rollback.callback.body.data).toMatchObject({ content: NOT_MODERATOR_MESSAGE, flags: 64 });
-    await sleep(50);
+    // nothing runs after the refusal either: the handlers are done
+    await h.bot.idle();
     expect(h.standIn.requests.some((r) => r.path.startsWith('/attachments/'))).toBe(false);
     expect(h.docent.calls.map((c) => c.method)).not.toContain('reindex');
     expect(h.docent.calls.map((c) => c.method)).not.toContain('addDocument');
@@ -329,19 +339,19 @@ describe('moderation', () => {
   });
 
   it('a slow /reindex does not block questions: the answer arrives while the re-index is still running', async () => {
-    h.docent.reindexDelayMs = 600;
-    try {
-      const after = h.standIn.mark();
-      const s = h.standIn.injectSlash({ name: 'reindex', permissions: MANAGE_GUILD_PERMISSIONS });
-      await h.standIn.waitForRequest(callbackOf(s), { after });
-      const { reply } = await askByMention('What is Wukong?');
-      const done = await h.standIn.waitForRequest(originalEdit(s), { after });
-      expect(reply.body.content).toContain('Wukong');
-      expect(reply.at).toBeLessThan(done.at);
-      expect(done.at - reply.at).toBeGreaterThan(200);
-    } finally {
-      h.docent.reindexDelayMs = 0;
-    }
+    const reindex = h.docent.gate('reindex');
+    const after = h.standIn.mark();
+    const s = h.standIn.injectSlash({ name: 'reindex', permissions: MANAGE_GUILD_PERMISSIONS });
+    await h.standIn.waitForRequest(callbackOf(s), { after });
+    await reindex.arrived;
+    // the re-index is held in the pipeline until released: the question must not wait for it
+    const { reply } = await askByMention('What is Wukong?');
+    expect(reply.body.content).toContain('Wukong');
+    expect(h.standIn.requests.slice(after).some(originalEdit(s))).toBe(false);
+    reindex.release();
+    const done = await h.standIn.waitForRequest(originalEdit(s), { after });
+    expect(done.body.content).toMatch(/^Re-index: nothing changed/);
+    expect(h.standIn.requests.indexOf(reply)).toBeLessThan(h.standIn.requests.indexOf(done));
   });
 
   it('a moderator’s /add of a new document makes the next question about it answerable', async () => {
@@ -400,13 +410,12 @@ describe('moderation', () => {
 describe('resilience', () => {
   it('a 429 on sending the answer is waited out (Retry-After) and the reply still arrives', async () => {
     h.standIn.failNext(isChannelMessage(h.standIn.channelId), { status: 429, retryAfterSeconds: 1 });
-    const t0 = Date.now();
     const { reply, after } = await askByMention('What is Qwen?');
     const attempts = h.standIn.requests.slice(after).filter(isChannelMessage(h.standIn.channelId));
-    expect(attempts[0].status).toBe(429);
+    expect(attempts.map((r) => r.status)).toEqual([429, 200]);
     expect(reply.status).toBe(200);
+    // waited out: a timer never fires early, so this lower bound holds on any machine
     expect(reply.at - attempts[0].at).toBeGreaterThanOrEqual(900);
-    expect(Date.now() - t0).toBeLessThan(5000);
     expect(reply.body.content).toBe('Qwen is reportedly the world’s most widely used open-source AI system. [1]');
   });
 
@@ -422,7 +431,7 @@ describe('resilience', () => {
     h.standIn.reconnect();
     // Sent while the client is away: only a RESUME replay can deliver it.
     const q = h.standIn.injectMessage({ content: `${mention()} What is Wukong?`, mentionBot: true });
-    const reply = await h.standIn.waitForRequest(replyTo(q.id), { after, timeoutMs: 10_000 });
+    const reply = await h.standIn.waitForRequest(replyTo(q.id), { after });
     expect(reply.body.content).toContain('Wukong');
     const resume = h.standIn.frames.find((f) => f.dir === 'in' && f.op === 6);
     expect(resume?.d.session_id).toBeTruthy();

@@ -9,7 +9,7 @@ import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Docent } from '../../src/pipeline.js';
 import { MANAGE_GUILD_PERMISSIONS, type RecordedRequest } from '../support/discord-stand-in/index.js';
-import { startHarness, waitFor, type Harness } from '../support/discord-harness.js';
+import { startHarness, type Harness } from '../support/discord-harness.js';
 
 const corpus = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../corpus');
 const SOURCE = 'alibaba-agentic-ai-strategy-q3-fy2026.md';
@@ -49,7 +49,8 @@ it('“What is Wukong?” by mention is answered from the corpus with a [1] cita
 
   // A reply to the answer is a follow-up about Wukong.
   const answerId = reply.response.id as string;
-  await waitFor(() => h.bot.context.conversations.find(`msg:${answerId}`));
+  await h.bot.idle();
+  expect(h.bot.context.conversations.find(`msg:${answerId}`)).toBeTruthy();
   const after = h.standIn.mark();
   const follow = h.standIn.injectMessage({ content: 'When was it announced?', replyTo: answerId });
   const second = await h.standIn.waitForRequest(replyTo(follow.id), { after, timeoutMs: 15_000 });

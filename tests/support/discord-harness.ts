@@ -75,16 +75,3 @@ export function sentPayload(r: RecordedRequest): any {
 
 export const isChannelMessage = (channelId: string) => (r: RecordedRequest) =>
   r.method === 'POST' && r.path === `/api/v10/channels/${channelId}/messages`;
-
-/** Polls `check` until it returns a truthy value (for state the bot keeps after a response). */
-export async function waitFor<T>(check: () => T | undefined | null | false, timeoutMs = 3000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error('waitFor: condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

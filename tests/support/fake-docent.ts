@@ -115,15 +115,29 @@ function report(generation: string, patch: Partial<ReindexReport>): ReindexRepor
   return { generation, added: [], changed: [], removed: [], unchanged: [], skipped: [], chunks: 0, embedded: 0, noChange: false, ms: 3, ...patch };
 }
 
+/** Methods of the fake that a test can hold at a gate. */
+export type GatedMethod = 'answer' | 'reindex' | 'addDocument' | 'removeDocument' | 'rollback';
+
+/**
+ * A call held at a gate: `arrived` resolves (with the call's arguments) once the call has reached
+ * the fake, and the call does not proceed until `release()`.
+ */
+export interface Gate {
+  arrived: Promise<unknown[]>;
+  release(): void;
+}
+
+interface PendingGate {
+  arrive: (args: unknown[]) => void;
+  opened: Promise<void>;
+}
+
 export class FakeDocent implements DocentApi {
   readonly calls: Array<{ method: string; args: unknown[] }> = [];
   private docs = new Map<string, FakeDoc & { indexedAt: string }>();
   private gen = 1;
   private closed = false;
-  /** Delay of every `answer()` call, ms (to test in-flight caps). */
-  answerDelayMs = 0;
-  /** Delay of `reindex()`, ms (to show other handlers are not blocked meanwhile). */
-  reindexDelayMs = 0;
+  private gates = new Map<GatedMethod, PendingGate[]>();
 
   constructor(docs: FakeDoc[] = FAKE_CORPUS) {
     for (const d of docs) this.docs.set(d.source, { ...d, indexedAt: '2026-03-20T12:00:00.000Z' });
@@ -137,6 +151,28 @@ export class FakeDocent implements DocentApi {
     return this.closed;
   }
 
+  /**
+   * Holds the next call of `method` (one call per gate; gates taken in order catch calls in
+   * order), so a test can act while that call is in flight instead of sleeping.
+   */
+  gate(method: GatedMethod): Gate {
+    let arrive!: (args: unknown[]) => void;
+    let release!: () => void;
+    const arrived = new Promise<unknown[]>((r) => (arrive = r));
+    const opened = new Promise<void>((r) => (release = r));
+    const queue = this.gates.get(method) ?? [];
+    queue.push({ arrive, opened });
+    this.gates.set(method, queue);
+    return { arrived, release };
+  }
+
+  private async pass(method: GatedMethod, args: unknown[]): Promise<void> {
+    const gate = this.gates.get(method)?.shift();
+    if (!gate) return;
+    gate.arrive(args);
+    await gate.opened;
+  }
+
   answerCalls(): Array<{ question: string; options: AnswerOptions | undefined }> {
     return this.calls.filter((c) => c.method === 'answer').map((c) => ({ question: c.args[0] as string, options: c.args[1] as AnswerOptions | undefined }));
   }
@@ -147,7 +183,7 @@ export class FakeDocent implements DocentApi {
 
   async answer(question: string, options?: AnswerOptions): Promise<AnswerResult> {
     this.calls.push({ method: 'answer', args: [question, options] });
-    if (this.answerDelayMs) await new Promise((r) => setTimeout(r, this.answerDelayMs));
+    await this.pass('answer', [question, options]);
     const t0 = Date.now();
     const last = options?.history?.at(-1);
     const queryTerms = keyTerms(question);
@@ -218,12 +254,13 @@ export class FakeDocent implements DocentApi {
 
   async reindex(): Promise<ReindexReport> {
     this.calls.push({ method: 'reindex', args: [] });
-    if (this.reindexDelayMs) await new Promise((r) => setTimeout(r, this.reindexDelayMs));
+    await this.pass('reindex', []);
     return report(this.generation, { unchanged: [...this.docs.keys()], chunks: this.allChunks().length, noChange: true });
   }
 
   async addDocument(fileName: string, bytes: Buffer): Promise<ReindexReport> {
     this.calls.push({ method: 'addDocument', args: [fileName, bytes] });
+    await this.pass('addDocument', [fileName, bytes]);
     if (!/^[\w.-]+\.(md|txt)$/.test(fileName)) {
       throw new UserError('UPLOAD_REJECTED', `"${fileName}" is not a supported document (use .md or .txt).`);
     }
@@ -243,6 +280,7 @@ export class FakeDocent implements DocentApi {
 
   async removeDocument(source: string): Promise<ReindexReport> {
     this.calls.push({ method: 'removeDocument', args: [source] });
+    await this.pass('removeDocument', [source]);
     if (!this.docs.delete(source)) throw new UserError('SOURCE_NOT_FOUND', `No indexed document is called "${source}".`);
     this.gen++;
     return report(this.generation, { removed: [source], unchanged: [...this.docs.keys()], chunks: this.allChunks().length });
@@ -250,6 +288,7 @@ export class FakeDocent implements DocentApi {
 
   async rollback(): Promise<{ generation: string }> {
     this.calls.push({ method: 'rollback', args: [] });
+    await this.pass('rollback', []);
     if (this.gen <= 1) throw new UserError('NO_PREVIOUS_GENERATION', 'There is no earlier index generation to roll back to.');
     this.gen--;
     return { generation: this.generation };

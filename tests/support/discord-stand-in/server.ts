@@ -117,6 +117,7 @@ export class DiscordStandIn {
   private log: Array<{ s: number; t: string; d: unknown }> = [];
   private failures: Failure[] = [];
   private waiters: Array<{ pred: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void; from: number }> = [];
+  private holds: Array<{ pred: (r: RecordedRequest) => boolean; arrive: (r: RecordedRequest) => void; opened: Promise<void> }> = [];
   private interactions = new Map<string, InteractionState>();
   private files = new Map<string, Buffer>();
   private dmChannels = new Map<string, string>();
@@ -178,18 +179,38 @@ export class DiscordStandIn {
     return this.requests.length;
   }
 
+  /**
+   * Resolves with the first request from index `after` on that matches `pred`, once it has been
+   * answered. Tests order events by these waits; `timeoutMs` (default 30 s) is only a safety net
+   * for a request that never comes.
+   */
   waitForRequest(pred: (r: RecordedRequest) => boolean, opts: { after?: number; timeoutMs?: number } = {}): Promise<RecordedRequest> {
     const from = opts.after ?? 0;
-    const found = this.requests.slice(from).find(pred);
+    const found = this.requests.slice(from).find((r) => r.status !== 0 && pred(r));
     if (found) return Promise.resolve(found);
+    const timeoutMs = opts.timeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
       const waiter = { pred, resolve: (r: RecordedRequest) => { clearTimeout(timer); resolve(r); }, from };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`stand-in: no matching request within ${opts.timeoutMs ?? 5000} ms; last requests:\n${this.requests.slice(-8).map((r) => `  ${r.method} ${r.path} ${r.status}`).join('\n')}`));
-      }, opts.timeoutMs ?? 5000);
+        reject(new Error(`stand-in: no matching request within ${timeoutMs} ms; last requests:\n${this.requests.slice(-8).map((r) => `  ${r.method} ${r.path} ${r.status}`).join('\n')}`));
+      }, timeoutMs);
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * Holds the answer to the next request matching `pred`: `arrived` resolves with the request as
+   * soon as it has come in, and the stand-in answers it only after `release()` (the client sees a
+   * slow Discord, for exactly as long as the test wants).
+   */
+  hold(pred: (r: RecordedRequest) => boolean): { arrived: Promise<RecordedRequest>; release(): void } {
+    let arrive!: (r: RecordedRequest) => void;
+    let release!: () => void;
+    const arrived = new Promise<RecordedRequest>((r) => (arrive = r));
+    const opened = new Promise<void>((r) => (release = r));
+    this.holds.push({ pred, arrive, opened });
+    return { arrived, release };
   }
 
   /** Requests that send content (messages, interaction responses, webhook messages). */
@@ -543,6 +564,12 @@ export class DiscordStandIn {
       at: Date.now(),
     };
     this.requests.push(rec);
+    const held = this.holds.find((x) => x.pred(rec));
+    if (held) {
+      this.holds = this.holds.filter((x) => x !== held);
+      held.arrive(rec);
+      await held.opened;
+    }
     const reply = (status: number, body: unknown, headers?: Record<string, string>) => {
       rec.status = status;
       rec.response = body;
