@@ -53,7 +53,8 @@ export interface DocentApi {
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.js';
-import { extractAnswer } from './answer/extractive.js';
+import { analyzeFor, extractAnswer } from './answer/extractive.js';
+import { DEFAULT_WEIGHTS } from './answer/weights.js';
 import { llmAnswer } from './answer/llm.js';
 import { cleanQuestion } from './answer/question.js';
 import { createEmbeddings } from './embeddings/index.js';
@@ -180,17 +181,25 @@ export class Docent implements DocentApi {
     if (!q.ok) throw new UserError(q.code, q.message);
     const index = await this.current();
     const k = options.k ?? this.config.topK;
-    const out = await search(index, this.embeddings, q.value, { k: Math.max(k, 8), history: options.history, mode: options.mode });
-    const ans = await extractAnswer(q.value, out, index, this.embeddings, { threshold: options.threshold ?? this.config.answerThreshold });
-    if (ans.answered && this.config.answerer.startsWith('llm:')) {
+    // the question as the reader understood it (typos corrected) is what retrieval searches for,
+    // and the reader reads exactly the hits that `retrieved` reports
+    const weights = options.readerWeights ? { ...DEFAULT_WEIGHTS, ...options.readerWeights } : DEFAULT_WEIGHTS;
+    const analysis = analyzeFor(q.value, index, this.embeddings, weights);
+    const out = await search(index, this.embeddings, analysis.text, { k, history: options.history, mode: options.mode });
+    const ans = await extractAnswer(q.value, out, index, this.embeddings, { threshold: options.threshold ?? this.config.answerThreshold, ablate: options.ablate, analysis, weights });
+    // the LLM answerer rewords an answer the extractive reader found support for, and answers a
+    // question the offline reader cannot read (in the asker's language); it never overrides a
+    // refusal for lack of support
+    const foreign = ans.refusal?.reason === 'unsupported-language';
+    if ((ans.answered || foreign) && out.hits.length && this.config.answerer.startsWith('llm:')) {
       const c = this.config;
-      const llm = await llmAnswer(q.value, out.hits.slice(0, k), index, { baseUrl: c.llmBaseUrl, model: c.answerer.slice(4), apiKey: c.llmApiKey, timeoutMs: c.llmTimeoutMs }, this.logger);
-      if (llm) Object.assign(ans, llm);
+      const llm = await llmAnswer(q.value, out.hits, index, { baseUrl: c.llmBaseUrl, model: c.answerer.slice(4), apiKey: c.llmApiKey, timeoutMs: c.llmTimeoutMs }, this.logger);
+      if (llm) Object.assign(ans, llm, { answered: true, refusal: undefined, closest: [] });
     }
     return {
       question: q.value,
       ...ans,
-      retrieved: out.hits.slice(0, k),
+      retrieved: out.hits,
       generation: index.generation,
       ms: Math.round(performance.now() - t0),
     };

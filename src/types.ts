@@ -1,3 +1,5 @@
+import type { ReaderWeights } from './answer/weights.js';
+
 /**
  * Shared data shapes of the pipeline: load → chunk → embed → index → search → answer.
  * Every front end (CLI, REPL, Discord) speaks in these types.
@@ -96,18 +98,71 @@ export interface AnswerOptions {
   mode?: FusionMode;
   /** Support threshold for this question (default DOCENT_ANSWER_THRESHOLD). */
   threshold?: number;
+  /** Parts of the reader to switch off, for `npm run eval -- --ablate` (default: none). */
+  ablate?: ReaderPart[];
+  /** Reader tuning constants to override (`npm run eval -- --weights '{"typedThreshold":0.3}'`). */
+  readerWeights?: Partial<ReaderWeights>;
+}
+
+/**
+ * Parts of the extractive reader that the eval's ablation can switch off one at a time:
+ * `typing` (expected answer type from question analysis), `units` (lists, heading groups and
+ * table rows as answer units; without it only sentences), `answerability` (an answer must hold a
+ * candidate of the expected type and meet the question's constraints; without it plain support
+ * decides). (wink-nlp was measured and not adopted: README, "The reader".)
+ */
+export type ReaderPart = 'typing' | 'units' | 'answerability';
+export const READER_PARTS: readonly ReaderPart[] = ['typing', 'units', 'answerability'];
+
+/** What the reader understood of a question (shown by `:why`, `/why` and `--json`). */
+export interface QuestionView {
+  /** Expected answer type: person, organisation, place, date, number, money, percentage, definition, reason, list, comparison, yesno or description. */
+  type: string;
+  focus: string[];
+  subject: string[];
+  corrections: Array<{ from: string; to: string }>;
+  /** Names or subjects no document mentions. */
+  missing: string[];
+  constraints: { years: string[]; numbers: string[]; names: string[] };
+}
+
+/** A source the reader looked at, for a refusal's "closest passages". */
+export interface ClosestSource {
+  source: string;
+  title: string;
+  section: string;
+  lines: [number, number];
+}
+
+/**
+ * Why a question was not answered, as a value each front end renders once:
+ * `no-answer` (no passage holds an answer of the kind asked), `unknown-subject` (what the
+ * question is about occurs in no document: `missing` names it), `unsupported-language` (the
+ * offline reader reads English only), `empty-index` (nothing is indexed).
+ */
+export interface Refusal {
+  reason: 'no-answer' | 'unknown-subject' | 'unsupported-language' | 'empty-index';
+  missing: string[];
+  closest: ClosestSource[];
 }
 
 export interface AnswerResult {
   question: string;
   answered: boolean;
-  /** Short answer with [n] markers, or a plain statement that the material does not answer it. */
+  /**
+   * Short answer with [n] markers; when not answered, the one-sentence reason
+   * (`renderRefusal(refusal)`, without the closest sources, which front ends list themselves).
+   */
   answer: string;
   citations: Citation[];
-  /** The top-k fused list. */
+  /** Exactly the hits the reader read, best first (citations always point inside this list). */
   retrieved: Hit[];
-  /** When not answered: closest sources, best first. */
-  closest: Array<{ source: string; title: string; section: string; lines: [number, number] }>;
+  /** When not answered: closest sources, best first (the same list as `refusal.closest`). */
+  closest: ClosestSource[];
+  /** Present exactly when `answered` is false. */
+  refusal?: Refusal;
+  /** What the reader understood of the question. */
+  analysis?: QuestionView;
   /** How well the best sentence supports an answer (0–1); below the threshold the bot refuses. */
   support?: number;
   /** Generation id of the index that answered. */

@@ -1,3 +1,4 @@
+import { closestLine } from '../answer/refusal.js';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config, type Env } from '../config.js';
@@ -48,6 +49,8 @@ export function toJson(r: AnswerResult, id?: unknown) {
     question: r.question,
     answered: r.answered,
     answer: r.answer,
+    ...(r.refusal ? { refusal: r.refusal } : {}),
+    ...(r.analysis ? { analysis: r.analysis } : {}),
     citations: r.citations.map((c) => ({ n: c.n, source: c.source, title: c.title, section: c.section, lines: c.lines, quote: c.quote })),
     retrieved: r.retrieved.map((h) => ({ chunkId: h.chunk.id, source: h.chunk.source, text: h.chunk.text, score: round(h.score) })),
     ms: r.ms,
@@ -61,6 +64,10 @@ function round(x: number): number {
 /** Human-readable answer with its sources, for the terminal. */
 export function formatAnswer(r: AnswerResult): string {
   const lines = [r.answer, ''];
+  if (r.refusal?.closest.length) {
+    lines.push('Closest passages:');
+    for (const c of r.refusal.closest) lines.push(`  ${closestLine(c)}`);
+  }
   if (r.citations.length) {
     lines.push('Sources:');
     for (const c of r.citations) {

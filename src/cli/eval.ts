@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { DEFAULT_WEIGHTS, type ReaderWeights } from '../answer/weights.js';
 import { ablationTable, calibrationTable, kindTable, negativesTable, setTable } from '../eval/report.js';
 import { runEval } from '../eval/run.js';
 import { READER_PARTS, type FusionMode } from '../types.js';
@@ -34,6 +35,8 @@ Options
   --calibrate        also the leave-one-article-out negatives and support scores of answerable
                      vs. unanswerable questions per threshold
   --verbose          print every miss and every false answer to stderr
+  --weights JSON     reader constants to try instead of the defaults (src/answer/weights.ts),
+                     e.g. '{"typedThreshold":0.3,"maxUnits":2}'
   --json FILE        also write every figure as JSON
   --work DIR         scratch folder (default .docent/eval): each run builds its indexes and
                      corpora in a new folder there and removes it at the end
@@ -53,6 +56,7 @@ await runMain(async () => {
     xquad: { type: 'string' },
     'no-negatives': { type: 'boolean', default: false },
     ablate: { type: 'boolean', default: false },
+    weights: { type: 'string' },
     mode: { type: 'string', default: 'hybrid' },
     k: { type: 'string', default: '5' },
     calibrate: { type: 'boolean', default: false },
@@ -81,6 +85,7 @@ await runMain(async () => {
     k,
     negatives: !v['no-negatives'],
     ablate: v.ablate,
+    ...(v.weights ? { weights: parseWeights(v.weights) } : {}),
     calibrate: v.calibrate,
     verbose: v.verbose ? (line) => process.stderr.write(line + '\n') : undefined,
   });
@@ -105,3 +110,16 @@ await runMain(async () => {
     process.stdout.write(`Figures written to ${rel(path.resolve(v.json))}\n`);
   }
 });
+
+function parseWeights(json: string): Partial<ReaderWeights> {
+  let o: unknown;
+  try {
+    o = JSON.parse(json);
+  } catch {
+    throw new UserError('USAGE', `--weights: not JSON: ${json}`);
+  }
+  const known = Object.keys(DEFAULT_WEIGHTS);
+  const bad = Object.keys(o as object).filter((k) => !known.includes(k));
+  if (typeof o !== 'object' || o === null || bad.length) throw new UserError('USAGE', `--weights: unknown constant ${bad.join(', ')}; known: ${known.join(', ')}`);
+  return o as Partial<ReaderWeights>;
+}

@@ -1,3 +1,4 @@
+import { explainAnalysis } from '../answer/explain.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -13,7 +14,8 @@ const USAGE = `Usage
 Ask questions one after another; follow-ups ("When was it announced?") use the conversation.
 
 Commands
-  :why         the last answer's retrieved chunks: lexical, dense and fused ranks and scores
+  :why         how the last question was read (answer type, focus, corrections) and the chunks the
+              reader saw: lexical, dense and fused ranks and scores
   :sources     the indexed documents
   :k N         how many chunks to retrieve (now {k})
   :new         forget the conversation (start a new topic)
@@ -29,7 +31,8 @@ function why(r: AnswerResult | null): string {
     const snippet = c.text.replace(/\s+/g, ' ').slice(0, 90);
     return `#${h.rank}  fused ${f(h.score)} | lexical ${h.lexicalRank ?? '—'} (${f(h.lexicalScore, 2)}) | dense ${h.denseRank ?? '—'} (${f(h.denseScore)})\n    ${c.source}${c.headings.length ? ' › ' + c.headings.join(' › ') : ''}, lines ${c.lineStart}–${c.lineEnd}\n    ${snippet}…`;
   });
-  return [`Question: ${r.question}  (generation ${r.generation}, support ${f(r.support ?? null)})`, ...rows].join('\n');
+  const understood = r.analysis ? [`Understood: ${explainAnalysis(r.analysis)}`] : [];
+  return [`Question: ${r.question}  (generation ${r.generation}, support ${f(r.support ?? null)})`, ...understood, ...rows].join('\n');
 }
 
 await runMain(async () => {

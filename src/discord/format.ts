@@ -4,6 +4,8 @@
  * 25 fields, 6,000 characters per message).
  */
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed, type APIEmbedField } from 'discord.js';
+import { explainAnalysis } from '../answer/explain.js';
+import { renderRefusal } from '../answer/refusal.js';
 import type { ReindexReport, SourceInfo } from '../pipeline.js';
 import type { AnswerResult, Citation } from '../types.js';
 import { splitMessage } from './split-message.js';
@@ -84,13 +86,17 @@ export function parseVoteId(customId: string): { vote: 'up' | 'down'; answerId: 
   return m ? { vote: m[1] as 'up' | 'down', answerId: m[2] } : null;
 }
 
-/** The text shown for an answer: the answer with [n] markers, or the "not answered" note. */
+/**
+ * The text shown for an answer: the answer with [n] markers, or the refusal (its one sentence,
+ * then the closest sources as a list: rendered once, from the structured refusal).
+ */
 export function answerText(result: AnswerResult): string {
   if (result.answered) return result.answer;
-  const lines = [`I couldn't find an answer to that in the indexed documents. ${result.answer === '' ? '' : `(${result.answer.trim()})`}`.trim()];
-  if (result.closest.length) {
+  const refusal = result.refusal ?? { reason: 'no-answer' as const, missing: [], closest: result.closest };
+  const lines = [renderRefusal(refusal)];
+  if (refusal.closest.length) {
     lines.push('', '**Closest sources:**');
-    for (const c of result.closest.slice(0, 5)) {
+    for (const c of refusal.closest.slice(0, 5)) {
       lines.push(`• ${c.title}${c.section ? ` — ${c.section}` : ''} (\`${c.source}\`, ${lineRange(c.lines)})`);
     }
   }
@@ -115,7 +121,8 @@ export function renderAnswer(result: AnswerResult, answerId: string): OutgoingMe
 
 export function renderWhy(result: AnswerResult): string {
   const head = `Retrieval for “${truncate(result.question, 300)}” — index ${result.generation}, ${result.ms} ms, ${result.answered ? 'answered' : 'not answered'}.`;
-  if (result.retrieved.length === 0) return `${head}\nNothing was retrieved.`;
+  const understood = result.analysis ? `\nUnderstood as: ${truncate(explainAnalysis(result.analysis), 400)}` : '';
+  if (result.retrieved.length === 0) return `${head}${understood}\nNothing was retrieved.`;
   const fmt = (rank: number | null, score: number | null) => (rank === null ? '—' : `#${rank}${score === null ? '' : ` (${score.toFixed(3)})`}`);
   const blocks = result.retrieved.map((h) => {
     const section = h.chunk.headings.join(' › ');
@@ -125,7 +132,7 @@ export function renderWhy(result: AnswerResult): string {
       quoteBlock(h.chunk.text, 300),
     ].join('\n');
   });
-  return [head, ...blocks].join('\n\n');
+  return [head + understood, ...blocks].join('\n\n');
 }
 
 export function renderSources(sources: SourceInfo[]): string {

@@ -1,3 +1,4 @@
+import type { ReaderWeights } from '../answer/weights.js';
 /**
  * Runs the eval: the seed dev set on the project's corpus, XQuAD on its own corpus, the
  * out-of-corpus and on-topic negatives, per retrieval mode and per reader ablation.
@@ -28,6 +29,8 @@ export interface EvalOptions {
   negatives: boolean;
   /** Also run every configuration with one reader part switched off. */
   ablate: boolean;
+  /** Reader tuning constants to try instead of the defaults (src/answer/weights.ts). */
+  weights?: Partial<ReaderWeights>;
   /** Leave-one-article-out negatives and the threshold sweep. */
   calibrate: boolean;
   /** Receives a line per miss and per false answer (primary configuration only). */
@@ -55,12 +58,14 @@ interface Configuration {
   ablate: ReaderPart[];
 }
 
+let readerWeights: Partial<ReaderWeights> | undefined;
+
 async function ask(docent: Docent, items: EvalItem[], opts: { mode: FusionMode; k: number; ablate: ReaderPart[]; negative?: boolean }): Promise<Outcome[]> {
   const index = await docent.current();
   const docText = (s: string) => index.docTexts.get(s);
   const out: Outcome[] = [];
   for (const item of items) {
-    const r = await docent.answer(item.question, { k: Math.max(opts.k, 5), mode: opts.mode, ...(opts.ablate.length ? { ablate: opts.ablate } : {}) });
+    const r = await docent.answer(item.question, { k: Math.max(opts.k, 5), mode: opts.mode, ...(opts.ablate.length ? { ablate: opts.ablate } : {}), ...(readerWeights ? { readerWeights } : {}) });
     out.push(judge(item, r, docText, { negative: opts.negative }));
   }
   return out;
@@ -86,6 +91,7 @@ const asNegatives = (items: EvalItem[]): EvalItem[] => items.map((i) => ({ ...i,
  * (a developer's and a test's) never share an index or a written-out corpus.
  */
 export async function runEval(o: EvalOptions): Promise<EvalReport> {
+  readerWeights = o.weights;
   await fs.mkdir(o.work, { recursive: true });
   const work = await fs.mkdtemp(path.join(o.work, 'run-'));
   try {

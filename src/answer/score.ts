@@ -1,0 +1,172 @@
+import { isStopword, stem, words } from '../retrieval/text.js';
+import type { QuestionAnalysis } from './analyze.js';
+import { newCandidates, type Candidate } from './candidates.js';
+import type { Unit } from './units.js';
+import type { ReaderWeights } from './weights.js';
+
+/**
+ * Scoring: how well each unit covers the question (terms weighted by how specific they are, in
+ * the corpus and in English), whether it holds an answer of the expected kind, and whether it
+ * meets the question's constraints (a year, a number, a name).
+ */
+export interface WordVectors {
+  wordVector(word: string): ArrayLike<number> | null;
+  /** 0 (most common English word) … 1 (rare or unknown). */
+  wordSpecificity(word: string): number;
+}
+
+export interface Scored extends Unit {
+  coverage: number;
+  dense: number;
+  support: number;
+  score: number;
+  /** Candidates of the expected kind that the question does not already contain. */
+  candidates: Candidate[];
+  /** Years, numbers and names the question asks about are in the unit or around it. */
+  constraintsMet: boolean;
+  /** Holds what the expected type looks like: a candidate, a definition, a reason, a list. */
+  typeEvidence: boolean;
+}
+
+export interface ScoringInput {
+  analysis: QuestionAnalysis;
+  units: Unit[];
+  /** IDF of a stemmed term in this corpus (the largest IDF for a term no document has). */
+  idf(stemmed: string): number;
+  /** Terms carried over from the conversation, with their weights (< 1). */
+  contextTerms: Map<string, number>;
+  /** Dense similarity of each unit to the question (0–1), same order as `units`. */
+  dense: number[];
+  wv: WordVectors | null;
+  titleOf(source: string): string;
+  weights: ReaderWeights;
+  /** Switch the expected-type evidence off (ablation). */
+  typed: boolean;
+}
+
+const EMPTY = new Set<string>();
+/** "how many times/years": counts whose noun any number answers. */
+const GENERIC_COUNTS = new Set(['time', 'times', 'year', 'years', 'month', 'months', 'day', 'days', 'week', 'weeks', 'hour', 'hours', 'minute', 'minutes']);
+const REASON = /\b(because|due to|owing to|since|as a result|so that|in order to|thanks to|driven by|aims? to|to (build|make|create|gain|win|get|keep|reach|become|avoid|secure|capture|compete|drive)|why|reason|therefore|thus|hence)\b/i;
+const ENUMERATION = /[^,;]+[,;][^,;]+[,;]|\band\b/;
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+const termSet = (text: string) => new Set(words(text).filter((w) => !isStopword(w)).map(stem));
+
+export function scoreUnits(input: ScoringInput): Scored[] {
+  const { analysis: a, units, weights: W, wv } = input;
+  // weight of a question term: its IDF in this corpus (a term no document has counts as a
+  // fraction of the largest), tempered by how specific the word is in English
+  const spec = (w: string) => (wv ? W.specificityFloor + (1 - W.specificityFloor) * wv.wordSpecificity(w) : 1);
+  const terms = new Map<string, { word: string; weight: number }>();
+  for (const f of a.focus) {
+    const idf = f.known ? input.idf(f.stem) : W.absentTermIdf * input.idf(f.stem);
+    terms.set(f.stem, { word: f.word, weight: idf * spec(f.word) });
+  }
+  for (const [t, w] of input.contextTerms) if (!terms.has(t)) terms.set(t, { word: t, weight: input.idf(t) * w });
+  const total = [...terms.values()].reduce((s, t) => s + t.weight, 0);
+  const questionWords = new Set(words(a.text));
+
+  const vecs = new Map<string, { v: ArrayLike<number>; n: number } | null>();
+  const vec = (w: string) => {
+    let e = vecs.get(w);
+    if (e === undefined) {
+      const v = wv?.wordVector(w) ?? null;
+      e = v ? { v, n: Math.sqrt(dot(v, v)) || 1 } : null;
+      vecs.set(w, e);
+    }
+    return e;
+  };
+  const soft = (qw: string, unitWords: string[]) => {
+    const q = vec(qw);
+    if (!q) return 0;
+    let best = 0;
+    for (const uw of unitWords) {
+      const e = vec(uw);
+      if (!e) continue;
+      const c = dot(q.v, e.v) / (q.n * e.n);
+      if (c > best) best = c;
+    }
+    return best;
+  };
+  const headingTerms = new Map<string, Set<string>>();
+
+  return units.map((u, i) => {
+    const body = u.kind === 'row' || u.kind === 'list' || u.kind === 'headings' ? u.display : u.text;
+    const uWords = words(body).filter((w) => !isStopword(w));
+    const uTerms = new Set(uWords.map(stem));
+    const hk = `${u.chunk.source}\u0000${u.chunk.headings.join('\u0000')}`;
+    let head = headingTerms.get(hk);
+    if (!head) headingTerms.set(hk, (head = termSet(`${u.chunk.headings.join(' ')} ${input.titleOf(u.chunk.source)}`)));
+    const ctx = u.context ? termSet(u.context) : EMPTY;
+    const prev = u.prev !== null ? termSet(units[u.prev].text) : EMPTY;
+    let covered = 0;
+    for (const [t, { word, weight }] of terms) {
+      let m = uTerms.has(t) ? 1 : ctx.has(t) ? W.contextMatch : head.has(t) ? W.headingMatch : prev.has(t) ? W.previousMatch : 0;
+      if (m < 1 && wv) {
+        const best = soft(word, uWords);
+        if (best >= W.softFrom) m = Math.max(m, ((best - W.softFrom) / (1 - W.softFrom)) * W.softMax);
+      }
+      covered += weight * m;
+    }
+    const coverage = total > 0 ? covered / total : 0;
+    const dense = input.dense[i] ?? 0;
+    const support = W.coverageShare * coverage + (1 - W.coverageShare) * dense;
+
+    // answers of the expected kind, about what the question counts ("how many users" wants users)
+    let candidates = input.typed ? newCandidates(body, a.needs, questionWords) : [];
+    if (candidates.length && a.counted && a.type !== 'money' && !GENERIC_COUNTS.has(a.counted)) {
+      const c = stem(a.counted);
+      const tied = uTerms.has(c) || ctx.has(c) || (wv !== null && soft(a.counted, uWords) >= W.softFrom);
+      if (!tied) candidates = [];
+    }
+    const softBonus = input.typed ? softTypeBonus(a, u, W) : 0;
+    const bonus = (candidates.length ? W.typeBonus : 0) + softBonus;
+    const typeEvidence = candidates.length > 0 || softBonus > 0;
+
+    // constraints: the year, number and names of the question are in the unit or around it
+    // (the chunk is the paragraph the unit sits in; a document's title is too broad a scope)
+    const around = `${body} ${u.context} ${u.chunk.text} ${u.chunk.headings.join(' ')}`.toLowerCase();
+    const aroundWords = new Set(words(around));
+    const constraintsMet =
+      a.constraints.years.every((y) => around.includes(y)) &&
+      a.constraints.numbers.every((n) => around.includes(n)) &&
+      (a.constraints.names.length === 0 || a.constraints.names.some((n) => aroundWords.has(n)));
+
+    const length = u.display.length;
+    const score = support + bonus + W.rankBonus / u.hitRank - W.lengthPenalty * Math.max(0, length - W.lengthFree);
+    return { ...u, coverage, dense, support, score, candidates, constraintsMet, typeEvidence };
+  });
+}
+
+/** Evidence for the answer types no candidate shows: a definition, a reason, a list, a comparison. */
+function softTypeBonus(a: QuestionAnalysis, u: Unit, W: ReaderWeights): number {
+  switch (a.type) {
+    case 'definition': {
+      const subj = a.subject.length ? a.subject : a.focus.map((f) => f.word);
+      const lower = u.display.toLowerCase();
+      const at = subj.length ? lower.indexOf(subj[subj.length - 1]) : -1;
+      if (at < 0) return 0;
+      const after = lower.slice(at + subj[subj.length - 1].length, at + subj[subj.length - 1].length + 40);
+      return /^[’'s]*\s*(\(|,|—|–|:|-\s|\s(is|are|was|were|refers|means)\b)/.test(after) ? W.typeBonus : 0;
+    }
+    case 'reason':
+      return REASON.test(u.text) ? W.typeBonus / 2 : 0;
+    case 'list': {
+      if (u.kind === 'list' || u.kind === 'headings') {
+        const n = u.kind === 'headings' ? u.parts.length : u.display.split(';').length;
+        return a.listSize !== null && a.listSize === n ? W.typeBonus * 2 : W.typeBonus;
+      }
+      return u.kind === 'row' || ENUMERATION.test(u.text) ? W.typeBonus / 2 : 0;
+    }
+    case 'comparison':
+      return u.kind === 'row' ? W.typeBonus : 0;
+    default:
+      return 0;
+  }
+}
