@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { buildIndex } from '../../src/ingest/build.js';
-import { listGenerations, setCurrent, verifyGeneration } from '../../src/ingest/store.js';
+import { listGenerations, readCurrentName, setCurrent, verifyGeneration } from '../../src/ingest/store.js';
 import { Docent } from '../../src/pipeline.js';
 import {
   RecordingEmbeddings,
@@ -47,6 +47,7 @@ describe('answering during re-indexes', () => {
     const asked: Asked[] = [];
     const failures: unknown[] = [];
     let stop = false;
+    const onAnswer: Array<() => void> = [];
     const asker = async (w: number) => {
       for (let i = w; !stop; i++) {
         const q = QUESTIONS[i % QUESTIONS.length];
@@ -56,12 +57,22 @@ describe('answering during re-indexes', () => {
         } catch (err) {
           failures.push(err);
         }
+        for (const notify of onAnswer.splice(0)) notify();
         await new Promise((r) => setImmediate(r));
+      }
+    };
+    /** Resolves once every asker has had its turn on `generation`: 4 answers from it after index `from`. */
+    const answeredOn = async (generation: string, from: number) => {
+      while (asked.slice(from).filter((a) => a.generation === generation).length < 4) {
+        if (failures.length) throw failures[0];
+        await new Promise<void>((r) => onAnswer.push(r));
       }
     };
     const askers = [0, 1, 2, 3].map(asker);
 
     const steps: string[] = [];
+    const served: string[] = [];
+    onTestFailed(() => console.log(`concurrency: ${asked.length} answers; steps: ${steps.join('; ')}`));
     const writers = async () => {
       for (let step = 1; step <= 8; step++) {
         if (step === 6) {
@@ -79,8 +90,10 @@ describe('answering during re-indexes', () => {
           const r = await docent.reindex();
           steps.push(`in-process: ${r.generation} (${r.embedded} embedded)`);
         }
-        // let the askers run on this generation for a moment
-        await new Promise((r) => setTimeout(r, 150));
+        // the askers answer from this generation before the next step (a gate, not a pause)
+        const generation = (await readCurrentName(ws.index))!;
+        served.push(generation);
+        await answeredOn(generation, asked.length);
       }
     };
     try {
@@ -95,11 +108,12 @@ describe('answering during re-indexes', () => {
     const gens = await listGenerations(ws.index);
     expect(gens).toHaveLength(8);
     const seen = [...new Set(asked.map((a) => a.generation))].sort();
-    // every generation that answered is complete, and answers came from most of them
+    // every generation that answered is complete, and every step's generation answered
     for (const g of seen) {
       expect(gens).toContain(g);
       await verifyGeneration(path.join(ws.index, g));
     }
+    for (const g of served) expect(seen).toContain(g);
     expect(seen.length).toBeGreaterThanOrEqual(6);
 
     // known-good answers: each generation loaded alone, afterwards
@@ -117,6 +131,5 @@ describe('answering during re-indexes', () => {
     // the fixed question really changed its answer along the way
     const zanzibar = new Set(seen.map((g) => known.get(g)![1].answer));
     expect(zanzibar.size).toBeGreaterThanOrEqual(3);
-    console.log(`concurrency: ${asked.length} answers from ${seen.length} generations; steps: ${steps.join('; ')}`);
   }, 120_000);
 });

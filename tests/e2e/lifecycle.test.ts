@@ -272,7 +272,7 @@ describe('hot swap', () => {
 
     emb.hold();
     const inFlight = [docent.answer(ZANZIBAR_Q), docent.answer('What is Wukong?'), docent.answer(ZANZIBAR_Q)];
-    while (emb.waiting < 3) await new Promise((r) => setTimeout(r, 5));
+    await emb.arrived(3);
 
     await fs.writeFile(path.join(corpus, 'zanzibar.md'), ZANZIBAR);
     const r = await runIngest(['--corpus', corpus, '--index', index, '--quiet']);

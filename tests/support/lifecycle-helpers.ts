@@ -74,6 +74,7 @@ export class RecordingEmbeddings extends Embeddings implements DocentEmbeddings 
 export class GatedEmbeddings extends RecordingEmbeddings {
   private gate: Promise<void> | null = null;
   private open: (() => void) | null = null;
+  private arrivals: Array<{ n: number; resolve: () => void }> = [];
   waiting = 0;
   hold(): void {
     this.gate = new Promise((r) => (this.open = r));
@@ -82,9 +83,18 @@ export class GatedEmbeddings extends RecordingEmbeddings {
     this.open?.();
     this.gate = null;
   }
+  /** Resolves once `n` queries are waiting at the gate. */
+  arrived(n: number): Promise<void> {
+    if (this.waiting >= n) return Promise.resolve();
+    return new Promise((resolve) => this.arrivals.push({ n, resolve }));
+  }
   override async embedQuery(text: string): Promise<number[]> {
     if (this.gate) {
       this.waiting++;
+      for (const a of this.arrivals.filter((x) => x.n <= this.waiting)) {
+        this.arrivals.splice(this.arrivals.indexOf(a), 1);
+        a.resolve();
+      }
       await this.gate;
       this.waiting--;
     }
@@ -227,8 +237,4 @@ export async function deadPid(): Promise<number> {
 /** Recursive copy of an index folder (fresh "before" state for each crash run). */
 export async function copyDir(from: string, to: string): Promise<void> {
   await fs.cp(from, to, { recursive: true });
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
