@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempProject } from '../support/temp-project.js';
 
 const run = promisify(execFile);
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
+/** Runs a CLI script as `npm run` does, through tsx, but in one process (`node --import tsx`, not the tsx CLI and its child). */
 async function cli(script: string, args: string[], env: Record<string, string> = {}) {
   try {
-    const r = await run(TSX, [path.join(ROOT, 'src/cli', script), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: '', ...env }, timeout: 120_000 });
+    const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli', script), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: '', NODE_OPTIONS: '', ...env }, timeout: 120_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
