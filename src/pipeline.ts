@@ -61,7 +61,7 @@ import { createEmbeddings } from './embeddings/index.js';
 import type { DocentEmbeddings } from './embeddings/types.js';
 import { UserError } from './errors.js';
 import { buildIndex, findServingGeneration, type BuildProgress } from './ingest/build.js';
-import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, setCurrent, verifyGeneration, type Manifest } from './ingest/store.js';
+import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, setCurrent, verifyGeneration, type LockHandle, type Manifest } from './ingest/store.js';
 import { safeCorpusPath, validateUpload } from './ingest/upload.js';
 import { silentLogger, type Logger } from './log.js';
 import { LoadedIndex } from './retrieval/loaded-index.js';
@@ -76,6 +76,14 @@ export interface OpenOptions {
   onProgress?: (p: BuildProgress) => void;
   /** Check for a new generation at most this often, ms (default 250); 0 checks on every question. */
   refreshMs?: number;
+}
+
+export interface ReindexOptions {
+  /** Write a new generation even when nothing changed. */
+  force?: boolean;
+  /** Shown to a second writer that is refused ("repl :reindex", "/reindex by …"). */
+  purpose?: string;
+  onProgress?: (p: BuildProgress) => void;
 }
 
 /**
@@ -209,7 +217,12 @@ export class Docent implements DocentApi {
     return this.index.manifest.docs.map((d) => ({ source: d.source, title: d.title, chunks: d.chunks, indexedAt: d.indexedAt }));
   }
 
-  async reindex(opts: { force?: boolean; purpose?: string; onProgress?: (p: BuildProgress) => void; lockHeld?: boolean } = {}): Promise<ReindexReport> {
+  async reindex(opts: ReindexOptions = {}): Promise<ReindexReport> {
+    return this.reindexUnder(undefined, opts);
+  }
+
+  /** Re-indexes under `lock` when the caller already holds it (a corpus change), else under a lock of its own. */
+  private async reindexUnder(lock: LockHandle | undefined, opts: ReindexOptions): Promise<ReindexReport> {
     const report = await buildIndex({
       config: this.config,
       embeddings: this.embeddings,
@@ -217,7 +230,7 @@ export class Docent implements DocentApi {
       force: opts.force,
       purpose: opts.purpose ?? 'reindex',
       onProgress: opts.onProgress,
-      lockHeld: opts.lockHeld,
+      lock,
     });
     await this.refresh(true);
     return report;
@@ -228,12 +241,12 @@ export class Docent implements DocentApi {
    * half-done; if the build fails the corpus is put back as it was.
    */
   private async changeCorpus(target: string, purpose: string, change: () => Promise<void>, check?: (r: ReindexReport) => void): Promise<ReindexReport> {
-    const release = await acquireLock(this.config.indexDir, purpose);
+    const lock = await acquireLock(this.config.indexDir, purpose);
     const previous = await fs.readFile(target).catch(() => null);
     try {
       await change();
       try {
-        const report = await this.reindex({ purpose, lockHeld: true });
+        const report = await this.reindexUnder(lock, { purpose });
         check?.(report);
         return report;
       } catch (err) {
@@ -241,11 +254,11 @@ export class Docent implements DocentApi {
         // if the failed change was already in it
         if (previous) await fs.writeFile(target, previous);
         else await fs.rm(target, { force: true });
-        if ((err as UserError).code === 'UPLOAD_REJECTED') await this.reindex({ purpose: `undo ${purpose}`, lockHeld: true }).catch(() => {});
+        if ((err as UserError).code === 'UPLOAD_REJECTED') await this.reindexUnder(lock, { purpose: `undo ${purpose}` }).catch(() => {});
         throw err;
       }
     } finally {
-      await release();
+      await lock.release();
     }
   }
 
@@ -298,21 +311,22 @@ export class Docent implements DocentApi {
 
 /** Points CURRENT at the newest valid generation older than the current one. */
 export async function rollbackIndex(indexDir: string): Promise<string> {
-  const release = await acquireLock(indexDir, 'rollback');
+  const lock = await acquireLock(indexDir, 'rollback');
   try {
     const current = await readCurrentName(indexDir);
     const older = (await listGenerations(indexDir)).filter((g) => !current || g < current).reverse();
     for (const g of older) {
       try {
         await verifyGeneration(path.join(indexDir, g));
-        await setCurrent(indexDir, g);
-        return g;
       } catch {
-        // damaged: try the next older one
+        continue; // damaged: try the next older one
       }
+      await lock.ensureHeld();
+      await setCurrent(indexDir, g);
+      return g;
     }
     throw new UserError('NO_PREVIOUS_GENERATION', `There is no earlier index generation to roll back to (current: ${current ?? 'none'}).`);
   } finally {
-    await release();
+    await lock.release();
   }
 }

@@ -26,6 +26,7 @@ import {
   verifyGeneration,
   writeFileSynced,
   type DocRecord,
+  type LockHandle,
   type Manifest,
 } from './store.js';
 
@@ -48,8 +49,11 @@ export interface BuildOptions {
   purpose?: string;
   /** Embedding batch size (default 256). */
   batchSize?: number;
-  /** The caller already holds the index lock (it changed the corpus under it); do not take it again. */
-  lockHeld?: boolean;
+  /**
+   * The index lock, when the caller already holds it (it changed the corpus under it); the build
+   * uses it and leaves it held. Without one the build takes its own and releases it.
+   */
+  lock?: LockHandle;
 }
 
 /** The newest generation that verifies, starting at CURRENT (null when there is none). */
@@ -91,7 +95,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
   const progress = opts.onProgress ?? (() => {});
   const t0 = performance.now();
   const indexDir = config.indexDir;
-  const release = opts.lockHeld ? async () => {} : await acquireLock(indexDir, opts.purpose ?? 'ingest');
+  const lock = opts.lock ?? (await acquireLock(indexDir, opts.purpose ?? 'ingest'));
   let buildDir: string | undefined;
   try {
     await cleanupLeftovers(indexDir);
@@ -143,6 +147,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
     const batch = opts.batchSize ?? 256;
     progress({ stage: 'embed', done: 0, total: todo.length });
     for (let s = 0; s < todo.length; s += batch) {
+      lock.signal.throwIfAborted(); // lost the lock: stop embedding for a build that cannot switch
       const idx = todo.slice(s, s + batch);
       const out = await embeddings.embedDocuments(idx.map((i) => embeddingText(chunks[i])));
       idx.forEach((i, j) => (vectors[i] = Float32Array.from(out[j])));
@@ -155,6 +160,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
     const lexical = LexicalIndex.build(chunks);
     progress({ stage: 'index', done: 2, total: 2 });
 
+    await lock.ensureHeld();
     buildDir = await createBuildDir(indexDir);
     activeBuilds.add(buildDir);
     const steps = 5;
@@ -188,6 +194,8 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
         meta: d.meta,
       };
     });
+    // the one step another writer must never see twice: switch only while the lock is still ours
+    await lock.ensureHeld();
     const manifest = await commitBuild(indexDir, buildDir, {
       formatVersion: FORMAT_VERSION,
       chunkerVersion: CHUNKER_VERSION,
@@ -218,7 +226,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
       activeBuilds.delete(buildDir);
       await fs.rm(buildDir, { recursive: true, force: true }).catch(() => {});
     }
-    await release();
+    if (!opts.lock) await lock.release();
   }
 }
 

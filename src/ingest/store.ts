@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Chunk } from '../types.js';
-import { DocentError, UserError } from '../errors.js';
+import { DocentError } from '../errors.js';
 
 /**
  * On-disk layout of an index directory:
@@ -18,7 +17,8 @@ import { DocentError, UserError } from '../errors.js';
  *     lexical.json        the BM25 index
  *     hnsw/               LangChain HNSWLib files (hnswlib.index, args.json, docstore.json)
  *   .build-<pid>-<rand>/  a build in progress; renamed to gen-NNNNNN once complete and flushed
- *   .lock                 the writer's pid, host and start time
+ *   .lock/                the writer's lock (see lock.ts): holder-<token>.json names purpose, pid,
+ *                         host and start time; its mtime is the heartbeat
  *
  * A generation directory is only ever created by renaming a fully written and fsynced build
  * directory, and CURRENT only ever changes by renaming a fsynced temp file over it, so a process
@@ -267,109 +267,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export interface LockInfo {
-  pid: number;
-  host: string;
-  startedAt: string;
-  purpose: string;
-}
-
-/**
- * One writer at a time: an exclusive lock file holding the writer's pid. A lock whose process is
- * gone (killed, crashed) is stale and is cleared; a live one refuses the second writer with
- * `INDEX_LOCKED`. A pid lock rather than an mtime lock (proper-lockfile): it tells a dead writer
- * at once, without a heartbeat, which matters when a build is SIGKILLed.
- */
-export async function acquireLock(indexDir: string, purpose: string): Promise<() => Promise<void>> {
-  await fs.mkdir(indexDir, { recursive: true });
-  const file = path.join(indexDir, '.lock');
-  const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), purpose };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    // The lock appears complete or not at all (written to a temp file, then hard-linked): a
-    // second writer must never see an empty lock of a live writer and take it for stale.
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await writeFileSynced(tmp, JSON.stringify(info));
-      await fs.link(tmp, file).catch((err: NodeJS.ErrnoException) => {
-        // file systems without hard links: exclusive copy (not atomic, but still exclusive)
-        if (['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(err.code ?? '')) return fs.copyFile(tmp, file, fsc.COPYFILE_EXCL);
-        throw err;
-      });
-      let released = false;
-      return async () => {
-        if (released) return;
-        released = true;
-        await fs.rm(file, { force: true });
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      await fs.rm(tmp, { force: true });
-    }
-    const holder = await readLockFile(file);
-    if (holder === 'missing') continue;
-    if (holder && !isStale(holder)) throw lockedError(holder);
-    // Stale (or unreadable: its writer died mid-write before locks were written atomically).
-    // Move it aside rather than deleting it, so that of two processes clearing the same stale
-    // lock, the slower one cannot delete the fresh lock the faster one has just taken.
-    const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
-    try {
-      await fs.rename(file, aside);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    }
-    const moved = await readLockFile(aside);
-    if (moved && moved !== 'missing' && !isStale(moved)) {
-      // we moved a live writer's fresh lock: put it back and give way
-      await fs.link(aside, file).catch(() => {});
-      await fs.rm(aside, { force: true });
-      throw lockedError(moved);
-    }
-    await fs.rm(aside, { force: true });
-  }
-  throw new UserError('INDEX_LOCKED', 'Could not take the index lock; try again.');
-}
-
-async function readLockFile(file: string): Promise<LockInfo | null | 'missing'> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    return null;
-  }
-  try {
-    const info = JSON.parse(text) as LockInfo;
-    return info && typeof info === 'object' && Number.isInteger(info.pid) ? info : null;
-  } catch {
-    return null;
-  }
-}
-
-/** When this process started: a lock with our own pid but an older start is a previous incarnation's (containers reuse pids). */
-const processStartMs = Date.now() - process.uptime() * 1000;
-
-function isStale(holder: LockInfo): boolean {
-  if (holder.host !== os.hostname()) return false;
-  if (holder.pid === process.pid) return Date.parse(holder.startedAt) < processStartMs;
-  return !isAlive(holder.pid);
-}
-
-function lockedError(holder: LockInfo): UserError {
-  return new UserError(
-    'INDEX_LOCKED',
-    `Another re-index is running (${holder.purpose}, pid ${holder.pid}, started ${holder.startedAt}). Try again when it has finished.`,
-  );
-}
-
-export async function readLock(indexDir: string): Promise<LockInfo | null> {
-  try {
-    return JSON.parse(await fs.readFile(path.join(indexDir, '.lock'), 'utf8')) as LockInfo;
-  } catch {
-    return null;
-  }
-}
+export { acquireLock, readLock, DEFAULT_LOCK_STALE_MS, type LockHandle, type LockInfo, type LockOptions } from './lock.js';
 
 export function vectorsToBuffer(vectors: Float32Array[], dims: number): Uint8Array {
   const out = new Float32Array(vectors.length * dims);

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { UserError } from '../../src/errors.js';
 import { buildIndex, embeddingText } from '../../src/ingest/build.js';
-import { listGenerations, readCurrentName, readLock, setCurrent } from '../../src/ingest/store.js';
+import { acquireLock, listGenerations, readCurrentName, readLock, setCurrent } from '../../src/ingest/store.js';
 import { createLogger } from '../../src/log.js';
 import { Docent } from '../../src/pipeline.js';
 import { LoadedIndex } from '../../src/retrieval/loaded-index.js';
@@ -46,6 +46,29 @@ async function open(config: Config, embeddings = new RecordingEmbeddings(), logg
   const d = await Docent.open(config, { autoBuild: false, embeddings, refreshMs: 0, logger });
   cleanups.push(() => d.close());
   return d;
+}
+
+/** While `hold()` is in force, `embedDocuments` announces that a build reached it and waits for `release()`. */
+class DocumentGate extends RecordingEmbeddings {
+  private gate: Promise<void> | null = null;
+  private open: (() => void) | null = null;
+  private reached: (() => void) | null = null;
+  /** Resolves when a build is waiting at the gate. */
+  hold(): Promise<void> {
+    this.gate = new Promise((r) => (this.open = r));
+    return new Promise((r) => (this.reached = r));
+  }
+  release(): void {
+    this.open?.();
+    this.gate = null;
+  }
+  override async embedDocuments(texts: string[]): Promise<number[][]> {
+    if (this.gate) {
+      this.reached?.();
+      await this.gate;
+    }
+    return super.embedDocuments(texts);
+  }
 }
 
 const ZANZIBAR = '# Zanzibar protocol\n\nThe Zanzibar protocol listens on port 7781 and was designed by Orla Finnegan.\n';
@@ -212,7 +235,7 @@ describe('one writer at a time', () => {
     expect(refused).toHaveLength(1);
     expect(refused[0].reason).toBeInstanceOf(UserError);
     expect(refused[0].reason.code).toBe('INDEX_LOCKED');
-    expect(refused[0].reason.message).toMatch(/^Another re-index is running \((first|second), pid \d+, started /);
+    expect(refused[0].reason.message).toMatch(/^Another re-index is running \((first|second), pid \d+ on [^,]+, since /);
 
     const docent = await open(config, emb);
     const both = await Promise.allSettled([docent.reindex({ force: true }), docent.reindex({ force: true })]);
@@ -228,7 +251,7 @@ describe('one writer at a time', () => {
     try {
       const r = await runIngest(['--corpus', corpus, '--index', index, '--force']);
       expect(r.code).toBe(1);
-      expect(r.stderr.trim()).toMatch(new RegExp(`^error: Another re-index is running \\(test holder, pid ${holder.pid}, started [^)]+\\)\\. Try again when it has finished\\.$`));
+      expect(r.stderr.trim()).toMatch(new RegExp(`^error: Another re-index is running \\(test holder, pid ${holder.pid} on ${os.hostname()}, since [^)]+\\)\\. Try again when it has finished\\.$`));
       expect(await listGenerations(index)).toEqual(['gen-000001']);
       // an upload is refused the same way, before the corpus is touched
       const listing = await fs.readdir(corpus);
@@ -245,6 +268,62 @@ describe('one writer at a time', () => {
     expect(after.code, after.stderr).toBe(0);
     expect(after.stdout).toMatch(/^Built gen-000002/m);
     expect(await readLock(index)).toBeNull();
+  });
+
+  it('GIVEN /add and /remove THEN the lock is held from the corpus change until the new generation serves, and every other writer is refused meanwhile', async () => {
+    const { config, corpus, index } = await workspace(1);
+    await buildIndex({ config, embeddings: new RecordingEmbeddings() });
+    const emb = new DocumentGate();
+    const docent = await open(config, emb);
+
+    const arrived = emb.hold();
+    const adding = docent.addDocument('zanzibar.md', Buffer.from(ZANZIBAR));
+    await arrived; // the upload is in the corpus and its build is embedding it
+    expect(await fs.readFile(path.join(corpus, 'zanzibar.md'), 'utf8')).toBe(ZANZIBAR);
+    expect(await readLock(index)).toMatchObject({ purpose: 'upload of zanzibar.md', pid: process.pid });
+    expect(await readCurrentName(index)).toBe('gen-000001');
+    const other = await buildIndex({ config, embeddings: new RecordingEmbeddings(), force: true }).catch((e) => e);
+    expect(other.code).toBe('INDEX_LOCKED');
+    expect(other.message).toMatch(/^Another re-index is running \(upload of zanzibar\.md, pid /);
+    emb.release();
+    expect((await adding).generation).toBe('gen-000002');
+    expect(docent.generation).toBe('gen-000002');
+    expect(await readLock(index)).toBeNull();
+
+    // a file dropped into the folder meanwhile is indexed by the removal's build too (and gives it something to embed)
+    await fs.writeFile(path.join(corpus, 'quokka.md'), '# Quokka\n\nThe quokka is a small marsupial from Rottnest Island.\n');
+    const arrived2 = emb.hold();
+    const removing = docent.removeDocument('zanzibar.md');
+    await arrived2;
+    await expect(fs.access(path.join(corpus, 'zanzibar.md'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readLock(index)).toMatchObject({ purpose: 'removal of zanzibar.md' });
+    expect(await readCurrentName(index)).toBe('gen-000002');
+    expect(await docent.reindex().catch((e) => e.code)).toBe('INDEX_LOCKED');
+    emb.release();
+    expect((await removing).generation).toBe('gen-000003');
+    expect(await readLock(index)).toBeNull();
+  });
+
+  it('GIVEN the lock is lost during a build (another container cleared it) THEN the build fails with INDEX_LOCK_LOST, switches nothing and leaves nothing behind', async () => {
+    const { config, corpus, index } = await workspace(1);
+    await buildIndex({ config, embeddings: new RecordingEmbeddings() });
+    const lock = await acquireLock(index, 'upload of zanzibar.md');
+    await fs.writeFile(path.join(corpus, 'zanzibar.md'), ZANZIBAR);
+    const emb = new DocumentGate();
+    const arrived = emb.hold();
+    const building = buildIndex({ config, embeddings: emb, lock }).catch((e) => e);
+    await arrived;
+    await fs.rm(path.join(index, '.lock'), { recursive: true });
+    emb.release();
+    const err = await building;
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.code).toBe('INDEX_LOCK_LOST');
+    expect(err.message).toMatch(/^The index lock \(upload of zanzibar\.md\) was lost .*, so nothing was switched\. Try again\.$/);
+    expect(await readCurrentName(index)).toBe('gen-000001');
+    expect((await fs.readdir(index)).sort()).toEqual(['CURRENT', 'gen-000001']);
+    await lock.release();
+    // the next build (with a lock of its own) goes ahead
+    expect((await buildIndex({ config, embeddings: new RecordingEmbeddings() })).generation).toBe('gen-000002');
   });
 
   it('GIVEN a lock left by a dead process and leftover build dirs THEN the next build clears them and succeeds', async () => {

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { readlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +17,8 @@ import {
   readLock,
   setCurrent,
   verifyGeneration,
+  type LockHandle,
+  type LockInfo,
   type Manifest,
 } from '../../src/ingest/store.js';
 import { deadPid } from '../support/lifecycle-helpers.js';
@@ -54,6 +58,43 @@ function lockedError(err: unknown): UserError {
   return err as UserError;
 }
 
+const PID_NS = (() => {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
+})();
+const HOUR = 3_600_000;
+
+/** A lock in the current layout as another writer left it: `.lock/holder-<token>.json`, its mtime `ageMs` ago. */
+async function plantLock(info: Partial<LockInfo> & { pid: number }, ageMs = 0, content?: string): Promise<void> {
+  const lock = path.join(dir, '.lock');
+  await fs.mkdir(lock);
+  const file = path.join(lock, `holder-${info.token ?? 'planted'}.json`);
+  await fs.writeFile(file, content ?? JSON.stringify({ purpose: 'planted', host: os.hostname(), startedAt: '2026-01-01T00:00:00.000Z', ...(PID_NS ? { pidNs: PID_NS } : {}), ...info }));
+  await age(file, ageMs);
+}
+
+/** A lock file of the earlier pid-lock Docent. */
+async function plantLegacy(content: string, ageMs = 0): Promise<void> {
+  await fs.writeFile(path.join(dir, '.lock'), content);
+  await age(path.join(dir, '.lock'), ageMs);
+}
+
+async function age(file: string, ageMs: number): Promise<void> {
+  const t = new Date(Date.now() - ageMs);
+  await fs.utimes(file, t, t);
+}
+
+async function takeAndRelease(purpose = 'me'): Promise<void> {
+  const lock = await acquireLock(dir, purpose);
+  expect((await readLock(dir))?.pid).toBe(process.pid);
+  await lock.release();
+  expect(await readLock(dir)).toBeNull();
+  expect(await fs.readdir(dir)).toEqual([]);
+}
+
 describe('index lock', () => {
   it('GIVEN many writers in one process racing for the lock THEN exactly one holds it at any time', async () => {
     for (let round = 0; round < 40; round++) {
@@ -61,61 +102,119 @@ describe('index lock', () => {
       const won = results.filter((r) => r.status === 'fulfilled');
       expect(won).toHaveLength(1);
       for (const r of results) if (r.status === 'rejected') lockedError(r.reason);
-      await (won[0] as PromiseFulfilledResult<() => Promise<void>>).value();
+      await (won[0] as PromiseFulfilledResult<LockHandle>).value.release();
     }
     expect(await readLock(dir)).toBeNull();
   });
 
-  it('GIVEN a held lock THEN a second writer is refused with INDEX_LOCKED naming the holder', async () => {
-    const release = await acquireLock(dir, 'npm run ingest');
+  it('GIVEN a held lock THEN a second writer is refused with INDEX_LOCKED naming purpose, pid, host and since when', async () => {
+    const lock = await acquireLock(dir, 'npm run ingest');
+    expect(lock.purpose).toBe('npm run ingest');
+    expect(lock.info).toMatchObject({ purpose: 'npm run ingest', pid: process.pid, host: os.hostname() });
     const err = lockedError(await acquireLock(dir, 'reindex').catch((e) => e));
-    expect(err.message).toMatch(/Another re-index is running \(npm run ingest, pid \d+, started .+\)\. Try again when it has finished\./);
-    await release();
-    const again = await acquireLock(dir, 'reindex');
-    await again();
+    expect(err.message).toBe(`Another re-index is running (npm run ingest, pid ${process.pid} on ${os.hostname()}, since ${lock.info.startedAt}). Try again when it has finished.`);
+    expect(await readLock(dir)).toMatchObject({ purpose: 'npm run ingest', pid: process.pid });
+    await lock.ensureHeld();
+    await lock.release();
+    await lock.release(); // idempotent
+    await takeAndRelease('reindex');
   });
 
-  it('GIVEN a lock held by another live process on this host THEN INDEX_LOCKED', async () => {
-    await fs.writeFile(path.join(dir, '.lock'), JSON.stringify({ pid: process.ppid, host: os.hostname(), startedAt: new Date().toISOString(), purpose: 'other' }));
+  it('GIVEN a lock of another live process on this host THEN INDEX_LOCKED, however old its heartbeat', async () => {
+    await plantLock({ pid: process.ppid, purpose: 'other' }, HOUR);
     lockedError(await acquireLock(dir, 'me').catch((e) => e));
     expect((await readLock(dir))?.pid).toBe(process.ppid);
   });
 
-  it('GIVEN a stale lock of a dead pid THEN it is cleared and the lock is taken', async () => {
-    const pid = await deadPid();
-    await fs.writeFile(path.join(dir, '.lock'), JSON.stringify({ pid, host: os.hostname(), startedAt: '2020-01-01T00:00:00Z', purpose: 'killed build' }));
-    const release = await acquireLock(dir, 'me');
-    expect((await readLock(dir))?.pid).toBe(process.pid);
-    await release();
+  it('GIVEN a lock of a dead pid on this host THEN it is cleared at once and the lock is taken', async () => {
+    await plantLock({ pid: await deadPid(), purpose: 'killed build' });
+    await takeAndRelease();
+  });
+
+  it('GIVEN a lock whose pid was reused by another process (start time differs) THEN it is stale', async () => {
+    await plantLock({ pid: process.ppid, pidStart: '1', purpose: 'killed build' });
+    await takeAndRelease();
   });
 
   it('GIVEN a stale lock and several writers clearing it at once THEN only one of them gets the lock', async () => {
-    for (let round = 0; round < 20; round++) {
-      const pid = await deadPid();
-      await fs.writeFile(path.join(dir, '.lock'), JSON.stringify({ pid, host: os.hostname(), startedAt: '2020-01-01T00:00:00Z', purpose: 'killed build' }));
+    const dead = await deadPid();
+    for (let round = 0; round < 30; round++) {
+      if (round % 2) await plantLock({ pid: dead, token: `r${round}` });
+      else await plantLock({ pid: 1, host: 'gone-host', token: `r${round}` }, HOUR);
       const results = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => acquireLock(dir, `w${i}`)));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      await (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<() => Promise<void>>).value();
+      for (const r of results) if (r.status === 'rejected') lockedError(r.reason);
+      await (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<LockHandle>).value.release();
     }
   });
 
-  it('GIVEN an empty or garbled lock file (writer died mid-write) THEN it is treated as stale', async () => {
-    for (const junk of ['', '{"pid": 12', 'null']) {
-      await fs.writeFile(path.join(dir, '.lock'), junk);
-      const release = await acquireLock(dir, 'me');
-      await release();
-    }
-  });
-
-  it('GIVEN a lock with our own pid from before this process started (pid reused after a crash) THEN it is stale', async () => {
-    await fs.writeFile(path.join(dir, '.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: '2020-01-01T00:00:00Z', purpose: 'previous run' }));
-    const release = await acquireLock(dir, 'me');
-    await release();
-  });
-
-  it('GIVEN a lock of a pid on another host THEN it is never cleared', async () => {
-    await fs.writeFile(path.join(dir, '.lock'), JSON.stringify({ pid: await deadPid(), host: 'other-host', startedAt: new Date().toISOString(), purpose: 'remote' }));
+  it('GIVEN a lock of another host THEN it is refused while its heartbeat is fresh, and taken once it is older than the stale period', async () => {
+    await plantLock({ pid: 4242, host: 'other-host', purpose: 'remote build', startedAt: '2026-05-01T10:00:00.000Z' });
+    const err = lockedError(await acquireLock(dir, 'me').catch((e) => e));
+    expect(err.message).toBe(
+      'Another re-index is running (remote build, pid 4242 on other-host, since 2026-05-01T10:00:00.000Z). Try again when it has finished. If that host or container is gone, its lock is cleared 30 s after its last heartbeat.',
+    );
+    // the stale period is the contender's setting
+    await age(path.join(dir, '.lock', 'holder-planted.json'), 5000);
     lockedError(await acquireLock(dir, 'me').catch((e) => e));
+    lockedError(await acquireLock(dir, 'me', { staleMs: 10_000 }).catch((e) => e));
+    const lock = await acquireLock(dir, 'me', { staleMs: 2000 });
+    await lock.release();
+  });
+
+  it('GIVEN a lock of this hostname but another pid namespace (another container) THEN only its heartbeat counts, never its pid', async () => {
+    await plantLock({ pid: await deadPid(), pidNs: 'pid:[1]', purpose: 'in a container' });
+    lockedError(await acquireLock(dir, 'me').catch((e) => e));
+    await age(path.join(dir, '.lock', 'holder-planted.json'), HOUR);
+    await takeAndRelease();
+  });
+
+  it('GIVEN an unreadable holder file THEN it is refused while fresh and taken once stale', async () => {
+    await plantLock({ pid: 0 }, 0, '{"pid": 12');
+    const err = lockedError(await acquireLock(dir, 'me').catch((e) => e));
+    expect(err.message).toMatch(/its lock cannot be read; it is cleared 30 s after its last change/);
+    await age(path.join(dir, '.lock', 'holder-planted.json'), HOUR);
+    await takeAndRelease();
+  });
+
+  it('GIVEN a lock with our own pid but not one this process holds (a previous incarnation; containers reuse pids) THEN it is stale', async () => {
+    await plantLock({ pid: process.pid, token: 'previous', purpose: 'previous run' });
+    await takeAndRelease();
+    await plantLegacy(JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: '2020-01-01T00:00:00Z', purpose: 'previous run' }));
+    await takeAndRelease();
+  });
+
+  it('GIVEN a lock file of the earlier pid-lock Docent THEN it is honoured: live pid refused, dead pid or old garbage cleared', async () => {
+    await plantLegacy(JSON.stringify({ pid: process.ppid, host: os.hostname(), startedAt: new Date().toISOString(), purpose: 'old docent' }), HOUR);
+    lockedError(await acquireLock(dir, 'me').catch((e) => e));
+    await fs.rm(path.join(dir, '.lock'));
+    await plantLegacy(JSON.stringify({ pid: await deadPid(), host: os.hostname(), startedAt: new Date().toISOString(), purpose: 'killed' }));
+    await takeAndRelease();
+    for (const junk of ['', '{"pid": 12', 'null']) {
+      await plantLegacy(junk);
+      lockedError(await acquireLock(dir, 'me').catch((e) => e));
+      await age(path.join(dir, '.lock'), HOUR);
+      await takeAndRelease();
+    }
+  });
+
+  it('GIVEN the lock is taken away from a holder (another container cleared it) THEN ensureHeld says so at once, the heartbeat aborts its signal without crashing, and release is harmless', async () => {
+    const lock = await acquireLock(dir, 'build', { staleMs: 2000 });
+    await fs.rm(path.join(dir, '.lock'), { recursive: true });
+    await expect(lock.ensureHeld()).rejects.toMatchObject({ code: 'INDEX_LOCK_LOST' });
+    const again = await acquireLock(dir, 'build', { staleMs: 2000 });
+    expect(again.signal.aborted).toBe(false);
+    await again.release();
+
+    const lock2 = await acquireLock(dir, 'second build', { staleMs: 2000 });
+    await fs.rm(path.join(dir, '.lock'), { recursive: true });
+    await once(lock2.signal, 'abort'); // the next heartbeat (within a second) finds the lock gone
+    expect(lock2.signal.reason).toMatchObject({ code: 'INDEX_LOCK_LOST' });
+    expect((lock2.signal.reason as Error).message).toMatch(/^The index lock \(second build\) was lost .*, so nothing was switched\. Try again\.$/);
+    await expect(lock2.ensureHeld()).rejects.toMatchObject({ code: 'INDEX_LOCK_LOST' });
+    await lock2.release();
+    await lock.release();
+    await takeAndRelease();
   });
 });
 
