@@ -109,7 +109,7 @@ function detectLanguage(q: string): 'en' | 'other' {
   const latin = letters.filter((c) => /\p{Script=Latin}/u.test(c)).length;
   if (latin / letters.length < 0.5) return 'other';
   const ws = q.toLowerCase().match(/\p{L}+/gu) ?? [];
-  const en = ws.filter((w) => ENGLISH.has(w)).length;
+  const en = ws.filter((w) => ENGLISH.has(w) && !FOREIGN.has(w)).length;
   const foreign = ws.filter((w) => FOREIGN.has(w) && !ENGLISH.has(w)).length;
   if (/[¿¡]/.test(q) && en === 0) return 'other';
   return foreign > en && foreign >= 1 ? 'other' : 'en';

@@ -1,5 +1,5 @@
 import type { LoadedIndex } from '../retrieval/loaded-index.js';
-import { isStopword } from '../retrieval/text.js';
+import { isStopword, stem } from '../retrieval/text.js';
 
 /**
  * The words the documents use, as written: how often each occurs and how often it is
@@ -95,6 +95,8 @@ export function correctTypo(word: string, vocab: CorpusVocabulary, acceptable: (
   };
   for (const w of FUNCTION_WORDS) consider(w, Number.MAX_SAFE_INTEGER);
   for (const [w, n] of vocab.entries()) if (!isStopword(w)) consider(w, n);
+  // then the base forms of the documents' words ("lanch" → "launch" when they say "launched")
+  if (!best) for (const [w, n] of vocab.entries()) if (!isStopword(w) && stem(w) !== w && /^[a-z]+$/.test(stem(w))) consider(stem(w), n);
   const found = best as { w: string } | null;
   return found && acceptable(found.w) ? found.w : null;
 }

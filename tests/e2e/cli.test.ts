@@ -45,7 +45,8 @@ describe('CLI on a temp corpus: ingest, then ask', () => {
     const r = await cli('ask.ts', [...dirs(), '--json', 'How much sun do tomatoes need?']);
     expect(r.code).toBe(0);
     const o = JSON.parse(r.stdout);
-    expect(Object.keys(o).sort()).toEqual(['answer', 'answered', 'citations', 'ms', 'question', 'retrieved']);
+    expect(Object.keys(o).sort()).toEqual(['analysis', 'answer', 'answered', 'citations', 'ms', 'question', 'retrieved']);
+    expect(o.analysis).toMatchObject({ type: 'number', corrections: [], missing: [] });
     expect(o.answered).toBe(true);
     expect(o.answer).toContain('six hours of direct sun');
     expect(o.citations[0]).toEqual({ n: 1, source: 'garden.md', title: 'Garden Guide', section: 'Garden Guide › Tomatoes', lines: [9, 9], quote: 'Tomatoes need six hours of direct sun every day.' });

@@ -232,10 +232,10 @@ describe('answers', () => {
     expect(h.docent.answerCalls().slice(calls).map((c) => c.question)).toEqual(['What is Qwen?']);
   });
 
-  it('a question the material does not answer says so, lists the closest sources and tells the moderator channel', async () => {
+  it('a question the material does not answer says so once, lists the closest sources once and tells the moderator channel', async () => {
     const { reply, after } = await askByMention('What is the capital of France?');
     expect(reply.body.content).toBe(
-      "I couldn't find an answer to that in the indexed documents. (The indexed documents do not answer this question.)\n\n" +
+      "I couldn't find an answer to that in the indexed documents.\n\n" +
         '**Closest sources:**\n' +
         "• Alibaba's Agentic AI Strategy — The Three Pillars › 3. Alibaba Token Hub (`alibaba-strategy.md`, line 7)\n" +
         "• Alibaba's Agentic AI Strategy — The Three Pillars › 2. Wukong — The Enterprise Agent Platform (`alibaba-strategy.md`, line 11)",

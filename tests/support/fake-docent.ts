@@ -3,8 +3,9 @@
  * real-looking citations, records every call, and uses `history` for retrieval (the last question's
  * key terms are added to the query) so follow-ups stay on their subject.
  */
+import { renderRefusal } from '../../src/answer/refusal.js';
 import type { DocentApi, ReindexReport, SourceInfo } from '../../src/pipeline.js';
-import type { AnswerOptions, AnswerResult, Chunk, Citation, Hit } from '../../src/types.js';
+import type { AnswerOptions, AnswerResult, Chunk, Citation, Hit, Refusal } from '../../src/types.js';
 import { UserError } from '../../src/errors.js';
 
 export interface FakeDoc {
@@ -212,13 +213,16 @@ export class FakeDocent implements DocentApi {
     }));
     const generation = this.generation;
     if (top.length === 0) {
+      // a refusal of the real pipeline's shape: the structured value and its one rendered sentence
+      const refusal: Refusal = { reason: 'no-answer', missing: [], closest: chunks.slice(0, 2).map((c) => ({ source: c.source, title: c.title, section: c.headings.join(' › '), lines: [c.lineStart, c.lineEnd] })) };
       return {
         question,
         answered: false,
-        answer: 'The indexed documents do not answer this question.',
+        answer: renderRefusal(refusal),
         citations: [],
         retrieved: [],
-        closest: chunks.slice(0, 2).map((c) => ({ source: c.source, title: c.title, section: c.headings.join(' › '), lines: [c.lineStart, c.lineEnd] })),
+        closest: refusal.closest,
+        refusal,
         generation,
         ms: Date.now() - t0,
       };

@@ -1,3 +1,5 @@
+import { renderRefusal } from '../../src/answer/refusal.js';
+import type { Refusal } from '../../src/types.js';
 import { describe, expect, it } from 'vitest';
 import { citationField, LIMITS, parseVoteId, renderAnswer, renderReport, sourceEmbeds, truncate, voteButtons } from '../../src/discord/format.js';
 import type { AnswerResult, Citation } from '../../src/types.js';
@@ -58,13 +60,19 @@ describe('format', () => {
     expect(msgs[1].components).toEqual([voteButtons('abc123')]);
   });
 
-  it('an unanswered result says so and lists the closest sources', () => {
-    const [m] = renderAnswer(
-      result({ answered: false, answer: 'Not in the documents.', citations: [], closest: [{ source: 'a.md', title: 'A', section: 'S', lines: [1, 2] }] }),
-      'x',
-    );
-    expect(m.content).toBe("I couldn't find an answer to that in the indexed documents. (Not in the documents.)\n\n**Closest sources:**\n• A — S (`a.md`, lines 1–2)");
+  it('an unanswered result says so once and lists the closest sources once, from the structured refusal', () => {
+    const refusal: Refusal = { reason: 'no-answer', missing: [], closest: [{ source: 'a.md', title: 'A', section: 'S', lines: [1, 2] }] };
+    const [m] = renderAnswer(result({ answered: false, answer: renderRefusal(refusal), citations: [], closest: refusal.closest, refusal }), 'x');
+    expect(m.content).toBe("I couldn't find an answer to that in the indexed documents.\n\n**Closest sources:**\n• A — S (`a.md`, lines 1–2)");
     expect(m.embeds).toBeUndefined();
+  });
+
+  it('a refusal for an unknown subject names it once', () => {
+    const refusal: Refusal = { reason: 'unknown-subject', missing: ['apple'], closest: [{ source: 'a.md', title: 'A', section: '', lines: [3, 3] }] };
+    const [m] = renderAnswer(result({ answered: false, answer: renderRefusal(refusal), citations: [], closest: refusal.closest, refusal }), 'x');
+    expect(m.content.match(/couldn't find/g)).toHaveLength(1);
+    expect(m.content).toContain('anything about apple');
+    expect(m.content.match(/a\.md/g)).toHaveLength(1);
   });
 
   it('vote ids round-trip and reject anything else', () => {

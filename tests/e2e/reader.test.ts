@@ -1,0 +1,148 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildUnits, isFragment, skipDateStub } from '../../src/answer/units.js';
+import { Docent } from '../../src/pipeline.js';
+import { search } from '../../src/retrieval/search.js';
+import { tempProject } from '../support/temp-project.js';
+
+/** The reader on the real seed corpus (GloVe embedder): one run per answer shape, refusals, units. */
+describe('the reader on the seed corpus', () => {
+  let project: Awaited<ReturnType<typeof tempProject>>;
+  let docent: Docent;
+  let doc: string;
+
+  beforeAll(async () => {
+    project = await tempProject();
+    // a news-style document: a dateline stub, fragments and a list under a colon lead-in
+    await fs.writeFile(
+      path.join(project.corpusDir, 'results.md'),
+      '# Tournament results\n\nFeb 7, 2021 ... The Lions beat the Tigers 3-1 in the final of the No. 1 league.\n\nRunner-up.\n\n7.\n\nThe league awards these prizes:\n- Gold cup for the champion\n- Silver plate for the finalist\n',
+    );
+    docent = await Docent.open(project.config());
+    const name = (await fs.readdir(project.corpusDir)).find((f) => f.startsWith('alibaba'))!;
+    doc = await fs.readFile(path.join(project.corpusDir, name), 'utf8');
+  });
+  afterAll(async () => {
+    await docent.close();
+    await project.cleanup();
+  });
+
+  it('a list question gets the whole list with its lead-in, in one citation', async () => {
+    const r = await docent.answer('Which businesses make up Alibaba’s commerce stack?');
+    expect(r.answered).toBe(true);
+    for (const b of ['Taobao', 'Alipay', 'Cainiao', 'Amap', 'Figgy', 'DingTalk']) expect(r.answer).toContain(b);
+    expect(r.answer).toMatch(/^Alibaba owns the entire commerce stack:/);
+    expect(doc).toContain(r.citations[0].quote);
+  });
+
+  it('"what are the three pillars" gets the three child headings, each cited', async () => {
+    for (const q of ['What are the three pillars?', 'list the three pillars']) {
+      const r = await docent.answer(q);
+      expect(r.answered, q).toBe(true);
+      expect(r.answer).toMatch(/Qwen — The Consumer Agent \[1\].*Wukong — The Enterprise Agent Platform \[2\].*Alibaba Token Hub — The Organizational Bet \[3\]/);
+      expect(r.citations.map((c) => c.quote)).toEqual(['1. Qwen — The Consumer Agent', '2. Wukong — The Enterprise Agent Platform', '3. Alibaba Token Hub — The Organizational Bet']);
+    }
+  });
+
+  it('a comparison gets the table rows with both columns', async () => {
+    const r = await docent.answer('How do the agent frameworks differ between the Western and China stacks?');
+    expect(r.answered).toBe(true);
+    expect(r.answer).toContain('Agent frameworks — Western Stack: OpenClaw, LangChain; China Stack: Alibaba Token Hub, QClaw');
+    const all = await docent.answer('How does Alibaba’s stack compare to the Western stack?');
+    expect(all.answered).toBe(true);
+    expect(all.answer).toContain('Foundation models — Western Stack: OpenAI, Anthropic, Google; China Stack: Qwen (Alibaba), DeepSeek, Baichuan');
+    expect(all.answer).toContain('Infrastructure — Western Stack: AWS, Azure, GCP');
+  });
+
+  it('a number question leads with the sentence holding the amount asked for', async () => {
+    const r = await docent.answer('How much revenue did Alibaba report?');
+    expect(r.answered).toBe(true);
+    expect(r.answer).toMatch(/^Revenue missed estimates \(\$41\.4B/);
+  });
+
+  it('a when question with typos is read, corrected and answered with the date', async () => {
+    const r = await docent.answer('when did teh qwen app lanch');
+    expect(r.answered).toBe(true);
+    expect(r.answer).toContain('November 2025');
+    expect(r.analysis?.corrections).toEqual([
+      { from: 'teh', to: 'the' },
+      { from: 'lanch', to: 'launch' },
+    ]);
+  });
+
+  it('a list item answers a question about one business even when the question uses other words', async () => {
+    const r = await docent.answer('Which Alibaba service handles payments?');
+    expect(r.answered).toBe(true);
+    expect(r.answer).toContain('Alipay');
+  });
+
+  it('refuses on-topic questions the article does not answer, with a structured refusal', async () => {
+    for (const q of ['How many users does the Qwen app have?', 'how many people work at token hub']) {
+      const r = await docent.answer(q);
+      expect(r.answered, q).toBe(false);
+      expect(r.refusal?.reason, q).toBe('no-answer');
+      expect(r.refusal?.closest.length, q).toBeGreaterThan(0);
+      expect(r.citations).toEqual([]);
+    }
+  });
+
+  it('names an unknown subject whatever its case', async () => {
+    for (const [q, name] of [
+      ['what did apple announce', 'apple'],
+      ['What did Apple announce?', 'Apple'],
+      ['what did baidu announce', 'baidu'],
+    ]) {
+      const r = await docent.answer(q);
+      expect(r.answered, q).toBe(false);
+      expect(r.refusal).toMatchObject({ reason: 'unknown-subject', missing: [name] });
+      expect(r.answer).toBe(`I couldn't find anything about ${name} in the indexed documents.`);
+    }
+  });
+
+  it('a question the offline reader cannot read gets a short reply in English saying how to switch on the LLM answerer', async () => {
+    for (const q of ['悟空是什么？', '¿Qué es Wukong?']) {
+      const r = await docent.answer(q);
+      expect(r.answered).toBe(false);
+      expect(r.refusal?.reason).toBe('unsupported-language');
+      expect(r.answer).toMatch(/English/);
+      expect(r.answer).toContain('DOCENT_ANSWERER=llm:<model>');
+    }
+  });
+
+  it('`retrieved` is exactly the list the reader read: every citation points inside it', async () => {
+    for (const k of [1, 3, 5]) {
+      const r = await docent.answer('What does Cainiao do?', { k });
+      expect(r.retrieved).toHaveLength(k);
+      const ids = new Set(r.retrieved.map((h) => h.chunk.id));
+      for (const c of r.citations) expect(ids.has(c.chunkId)).toBe(true);
+    }
+  });
+
+  it('never offers a date stub, a fragment or a lone lead-in as an answer unit', async () => {
+    const index = await docent.current();
+    for (const q of ['Who won the final?', 'What prizes does the league award?', 'What does Alibaba own?']) {
+      const out = await search(index, docent.embeddings, q, { k: 8 });
+      const units = buildUnits(out.hits, index, { groups: true, structured: true });
+      expect(units.length).toBeGreaterThan(0);
+      for (const u of units) {
+        expect(u.text, q).not.toMatch(/^Feb 7, 2021/);
+        if (u.kind === 'sentence' || u.kind === 'item') expect(isFragment(u.kind === 'item' && u.context ? `${u.context} ${u.text}` : u.text), u.text).toBe(false);
+        // a lead-in is a unit only together with its list (the reader swaps in the list)
+        if (u.kind === 'sentence' && /(stack|prizes):\s*$/.test(u.text)) expect(u.listUnit, u.text).toBeDefined();
+      }
+    }
+    const r = await docent.answer('Who won the final?');
+    expect(r.answered).toBe(true);
+    expect(r.answer).toMatch(/^The Lions beat the Tigers 3-1 in the final of the No\. 1 league\./);
+  });
+
+  it('fragments and datelines are recognised', () => {
+    expect(isFragment('Runner-up.')).toBe(true);
+    expect(isFragment('7.')).toBe(true);
+    expect(isFragment('The Lions won.')).toBe(false);
+    const s = 'Feb 7, 2021 ... The Lions won.';
+    expect(s.slice(skipDateStub(s, 0, s.length))).toBe('The Lions won.');
+    expect(skipDateStub('The Lions won.', 0, 14)).toBe(0);
+  });
+});
