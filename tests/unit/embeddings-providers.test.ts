@@ -20,10 +20,12 @@ beforeEach(() => {
   fake.calls.length = 0;
 });
 
+// A timeout long enough never to be what a test sees, however busy the machine; the timeout
+// itself is tested with a hanging server.
 const openai = (over: Partial<Parameters<typeof OpenAIEmbeddings.create>[0]> = {}) =>
-  OpenAIEmbeddings.create({ baseUrl: `${fake.url}/v1`, model: 'text-embedding-v3', apiKey: KEY, timeoutMs: 2000, ...over });
+  OpenAIEmbeddings.create({ baseUrl: `${fake.url}/v1`, model: 'text-embedding-v3', apiKey: KEY, timeoutMs: 30_000, ...over });
 const ollama = (over: Partial<Parameters<typeof OllamaEmbeddings.create>[0]> = {}) =>
-  OllamaEmbeddings.create({ baseUrl: fake.url, model: 'nomic-embed-text', timeoutMs: 2000, ...over });
+  OllamaEmbeddings.create({ baseUrl: fake.url, model: 'nomic-embed-text', timeoutMs: 30_000, ...over });
 
 async function failure(p: Promise<unknown>): Promise<UserError> {
   const err = await p.then(
@@ -37,9 +39,9 @@ async function failure(p: Promise<unknown>): Promise<UserError> {
 describe('remote embedders: unreachable endpoints', () => {
   it('GIVEN Ollama on a closed port THEN create fails fast with EMBEDDER_UNAVAILABLE naming the URL and `ollama serve`', async () => {
     const port = await closedPort();
-    const t0 = Date.now();
     const err = await failure(ollama({ baseUrl: `http://127.0.0.1:${port}` }));
-    expect(Date.now() - t0).toBeLessThan(1500);
+    // fast: refused at once, not given up on after the 30 s timeout
+    expect(err.message).not.toMatch(/did not answer within/);
     expect(err.code).toBe('EMBEDDER_UNAVAILABLE');
     expect(err.message).toContain(`http://127.0.0.1:${port}/api/embed`);
     expect(err.message).toMatch(/ollama serve.*OLLAMA_BASE_URL/);
