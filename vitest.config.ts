@@ -1,4 +1,9 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+const cores = os.availableParallelism?.() ?? os.cpus().length;
+/** DOCENT_FULL_SWEEP=1: the long fault-injection sweep, with its table printed. */
+const fullSweep = process.env.DOCENT_FULL_SWEEP === '1';
 
 export default defineConfig({
   test: {
@@ -6,5 +11,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // vitest's default is one worker per core minus one, i.e. a single worker on CI's 2 cores,
+    // while the end-to-end files spend most of their time waiting on child processes
+    maxWorkers: Math.max(2, cores - 1),
+    // the runner's summary and every failure in full; a passing test prints nothing
+    reporters: ['dot'],
+    silent: fullSweep ? false : 'passed-only',
   },
 });
