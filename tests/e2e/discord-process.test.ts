@@ -16,7 +16,10 @@ import { DiscordStandIn } from '../support/discord-stand-in/index.js';
 import { FakeDocent } from '../support/fake-docent.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
+// Scripts run as `node --import <tsx loader> script` (one process) rather than through the tsx CLI,
+// which starts a second node and relays signals to it.
+const tsxLoader = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+const tsxArgs = (script: string) => ['--import', tsxLoader, path.join(root, script)];
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -69,7 +72,7 @@ describe('npm start', () => {
     try {
       const token = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.not-a-real-token-but-a-secret-one';
       const t0 = Date.now();
-      const r = await run(tsx, [path.join(root, 'src/discord/main.ts')], {
+      const r = await run(process.execPath, tsxArgs('src/discord/main.ts'), {
         cwd: dir,
         env: cleanEnv({ DISCORD_TOKEN: token, DISCORD_API_URL: bad.apiUrl, DOCENT_EMBEDDER: 'hash' }),
       });
@@ -102,7 +105,7 @@ describe('npm start', () => {
 describe('npm run deploy-commands', () => {
   it('registers all eight commands in DISCORD_GUILD_ID, fetching the application id; moderator commands need Manage Server', async () => {
     const after = standIn.mark();
-    const r = await run(tsx, [path.join(root, 'scripts/deploy-commands.ts')], {
+    const r = await run(process.execPath, tsxArgs('scripts/deploy-commands.ts'), {
       cwd: dir,
       env: cleanEnv({ DISCORD_TOKEN: standIn.token, DISCORD_API_URL: standIn.apiUrl, DISCORD_GUILD_ID: standIn.guildId }),
     });
@@ -134,9 +137,8 @@ describe('npm start with a valid token', () => {
     const { cp } = await import('node:fs/promises');
     const work = await mkdtemp(path.join(os.tmpdir(), 'docent-discord-run-'));
     await cp(path.join(root, 'corpus'), path.join(work, 'corpus'), { recursive: true });
-    // `node --import tsx` (one process) rather than the tsx CLI, whose signal relay races under load.
-    const loader = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
-    const child = spawn(process.execPath, ['--import', loader, path.join(root, 'src/discord/main.ts')], {
+    // one process, so SIGTERM reaches the bot itself (the tsx CLI's relay races under load)
+    const child = spawn(process.execPath, tsxArgs('src/discord/main.ts'), {
       cwd: work,
       env: cleanEnv({ DISCORD_TOKEN: standIn.token, DISCORD_API_URL: standIn.apiUrl, DOCENT_EMBEDDER: 'hash', LOG_LEVEL: 'debug' }),
       stdio: ['ignore', 'pipe', 'pipe'],
