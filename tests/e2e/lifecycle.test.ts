@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { UserError } from '../../src/errors.js';
 import { buildIndex, embeddingText } from '../../src/ingest/build.js';
@@ -32,6 +32,10 @@ import {
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
+});
+const afterAllCleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  while (afterAllCleanups.length) await afterAllCleanups.pop()!();
 });
 
 async function workspace(fillers = 3) {
@@ -167,7 +171,8 @@ describe('incremental builds', () => {
 
   it('GIVEN `npm run ingest` twice on an unchanged corpus THEN the second run re-embeds nothing and says so', async () => {
     const { corpus, index } = await workspace(1);
-    const first = await runNpx(['tsx', 'src/cli/ingest.ts', '--corpus', corpus, '--index', index]);
+    // the first run in one process, the second exactly as typed (npx and the tsx CLI)
+    const first = await runIngest(['--corpus', corpus, '--index', index]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/^Built gen-000001: (\d+) chunks, \1 embedded, 0 reused\./m);
     const second = await runNpx(['tsx', 'src/cli/ingest.ts', '--corpus', corpus, '--index', index]);
@@ -394,15 +399,28 @@ describe('validation on load', () => {
     await fs.writeFile(file, b);
   }
 
-  /** gen-000001 without, gen-000002 with the Zanzibar document. */
+  /** gen-000001 without, gen-000002 with the Zanzibar document: built once, copied for each case. */
+  let built: Promise<{ corpus: string; index: string; good: Awaited<ReturnType<typeof snapshot>> }> | undefined;
   async function twoGenerations() {
-    const ws = await workspace(1);
-    await buildIndex({ config: ws.config, embeddings: new RecordingEmbeddings() });
-    const d1 = await open(ws.config);
-    const good = await snapshot(d1, [ZANZIBAR_Q, 'What is Wukong?']);
-    await fs.writeFile(path.join(ws.corpus, 'zanzibar.md'), ZANZIBAR);
-    await buildIndex({ config: ws.config, embeddings: new RecordingEmbeddings() });
-    return { ...ws, good };
+    built ??= (async () => {
+      const ws = await makeWorkspace();
+      afterAllCleanups.push(ws.cleanup);
+      await writeFiller(ws.corpus, 1, 10);
+      const config = testConfig(ws.corpus, ws.index);
+      await buildIndex({ config, embeddings: new RecordingEmbeddings() });
+      const d1 = await Docent.open(config, { autoBuild: false, embeddings: new RecordingEmbeddings(), refreshMs: 0, logger: createLogger({ write: () => {} }) });
+      const good = await snapshot(d1, [ZANZIBAR_Q, 'What is Wukong?']);
+      await d1.close();
+      await fs.writeFile(path.join(ws.corpus, 'zanzibar.md'), ZANZIBAR);
+      await buildIndex({ config, embeddings: new RecordingEmbeddings() });
+      return { corpus: ws.corpus, index: ws.index, good };
+    })();
+    const pristine = await built;
+    const ws = await workspace(0);
+    await fs.rm(ws.corpus, { recursive: true });
+    await copyDir(pristine.corpus, ws.corpus);
+    await copyDir(pristine.index, ws.index);
+    return { ...ws, good: pristine.good };
   }
 
   it.each(damage)('GIVEN %s in the current generation THEN open reports it and serves the previous good one; refresh keeps serving it', async (_what, hurt) => {
