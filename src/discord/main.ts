@@ -53,8 +53,11 @@ async function main(): Promise<void> {
     // Lingering sockets or timers must not keep a stopped bot alive.
     setTimeout(() => process.exit(), 2_000).unref();
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // `on`, not `once`: a listener must stay registered while the signal is handled, or
+  // signal-exit (used by proper-lockfile) sees none left and re-raises the signal, killing the
+  // process before the shutdown finishes (shutdown() ignores repeats itself)
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { err: reason }));
 
   try {
