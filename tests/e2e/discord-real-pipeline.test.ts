@@ -33,7 +33,7 @@ const replyTo = (id: string) => (r: RecordedRequest) => r.method === 'POST' && r
 async function askByMention(question: string) {
   const after = h.standIn.mark();
   const q = h.standIn.injectMessage({ content: `<@${h.standIn.botUser.id}> ${question}`, mentionBot: true });
-  return h.standIn.waitForRequest(replyTo(q.id), { after, timeoutMs: 15_000 });
+  return h.standIn.waitForRequest(replyTo(q.id), { after });
 }
 
 it('“What is Wukong?” by mention is answered from the corpus with a [1] citation of the Wukong section', async () => {
@@ -53,7 +53,7 @@ it('“What is Wukong?” by mention is answered from the corpus with a [1] cita
   expect(h.bot.context.conversations.find(`msg:${answerId}`)).toBeTruthy();
   const after = h.standIn.mark();
   const follow = h.standIn.injectMessage({ content: 'When was it announced?', replyTo: answerId });
-  const second = await h.standIn.waitForRequest(replyTo(follow.id), { after, timeoutMs: 15_000 });
+  const second = await h.standIn.waitForRequest(replyTo(follow.id), { after });
   expect(second.body.content).toContain('March 17');
   expect(second.body.content).toContain('Wukong');
 });
@@ -63,7 +63,7 @@ it('/ask over the real pipeline is deferred then edited with the answer; /source
   const s = h.standIn.injectSlash({ name: 'ask', options: [{ name: 'question', type: ApplicationCommandOptionType.String, value: 'What is Wukong?' }] });
   const cb = await h.standIn.waitForRequest((r) => r.path.endsWith(`/interactions/${s.id}/${s.token}/callback`), { after });
   expect(cb.body.type).toBe(5);
-  const edit = await h.standIn.waitForRequest((r) => r.method === 'PATCH' && r.path.includes(s.token) && r.status === 200, { after, timeoutMs: 15_000 });
+  const edit = await h.standIn.waitForRequest((r) => r.method === 'PATCH' && r.path.includes(s.token) && r.status === 200, { after });
   expect(edit.body.content).toMatch(/Wukong.*\[1\]/s);
 
   after = h.standIn.mark();
@@ -82,7 +82,7 @@ it('a moderator’s /add through the real pipeline makes a new document answerab
     options: [{ name: 'file', type: ApplicationCommandOptionType.Attachment, value: file.id }],
     attachments: [file],
   });
-  const edit = await h.standIn.waitForRequest((r) => r.method === 'PATCH' && r.path.includes(s.token) && r.status === 200, { after, timeoutMs: 30_000 });
+  const edit = await h.standIn.waitForRequest((r) => r.method === 'PATCH' && r.path.includes(s.token) && r.status === 200, { after });
   expect(edit.body.content).toMatch(/^Added “falcon\.md”: done in [\d.]+ s/);
   expect(edit.body.content).toContain('• Added: 1 (`falcon.md`)');
   const reply = await askByMention('Who leads Project Falcon?');
