@@ -45,13 +45,9 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
     chosen.push(best);
   } else {
     // the unit that holds the expected kind of answer leads
-    let lead = best;
     if (strict && best.candidates.length === 0) {
       const neighbour = [best.next, best.prev].map((i) => (i !== null ? byOrder.get(i) : undefined)).find((s) => s && s.candidates.length > 0);
-      if (neighbour) {
-        chosen.push(neighbour);
-        lead = neighbour;
-      }
+      if (neighbour) chosen.push(neighbour);
     }
     if (!chosen.includes(best)) chosen.push(best);
     // a definition or reason question whose best sentence names the topic while the next one
@@ -85,7 +81,6 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
       if (s.display.length + 6 > room()) continue;
       chosen.push(s);
     }
-    void lead;
   }
 
   // citations in answer order; a heading group cites each child heading
@@ -113,7 +108,7 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
     if (!drop) break;
     chosen.splice(chosen.indexOf(drop), 1);
   }
-  const budget = Math.max(160, maxChars - (size(chosen) - 0) + 0);
+  const budget = Math.max(160, maxChars - size(chosen));
   for (const s of chosen) {
     if (s.kind === 'headings') {
       const doc = index.docTexts.get(s.chunk.source) ?? '';

@@ -86,37 +86,53 @@ interface HeadingLine {
   end: number;
 }
 
-const headingCache = new WeakMap<LoadedIndex, Map<string, HeadingLine[]>>();
+interface HeadingOutline {
+  lines: HeadingLine[];
+  /** Child headings of each heading path (joined with NUL), in document order. */
+  children: Map<string, string[]>;
+}
 
-/** The heading lines of a document, in order (Markdown `#` lines and the chunker's heading-like lines). */
-function headingLines(index: LoadedIndex, source: string): HeadingLine[] {
-  let perIndex = headingCache.get(index);
-  if (!perIndex) headingCache.set(index, (perIndex = new Map()));
-  let lines = perIndex.get(source);
-  if (lines) return lines;
-  const doc = index.docTexts.get(source) ?? '';
-  const names = new Set(index.chunks.filter((c) => c.source === source).flatMap((c) => c.headings));
-  lines = [];
+const outlineCache = new WeakMap<LoadedIndex, Map<string, HeadingOutline>>();
+
+/**
+ * A document's heading lines (Markdown `#` lines and the chunker's heading-like lines) and which
+ * headings sit under which, computed once per document and index generation.
+ */
+function outlineOf(index: LoadedIndex, source: string): HeadingOutline {
+  let perIndex = outlineCache.get(index);
+  if (!perIndex) {
+    perIndex = new Map();
+    const bySource = new Map<string, Chunk[]>();
+    for (const c of index.chunks) {
+      const list = bySource.get(c.source);
+      if (list) list.push(c);
+      else bySource.set(c.source, [c]);
+    }
+    for (const [src, chunks] of bySource) perIndex.set(src, buildOutline(index.docTexts.get(src) ?? '', chunks));
+    outlineCache.set(index, perIndex);
+  }
+  return perIndex.get(source) ?? { lines: [], children: new Map() };
+}
+
+function buildOutline(doc: string, chunks: Chunk[]): HeadingOutline {
+  const names = new Set(chunks.flatMap((c) => c.headings));
+  const lines: HeadingLine[] = [];
   let at = 0;
   for (const line of doc.split('\n')) {
     const t = line.replace(/^#{1,6}\s+/, '').trim();
     if (t && names.has(t)) lines.push({ text: t, start: at + line.indexOf(t), end: at + line.indexOf(t) + t.length });
     at += line.length + 1;
   }
-  perIndex.set(source, lines);
-  return lines;
-}
-
-/** Child headings of the heading path `parent` in `source`, in document order. */
-function childHeadings(index: LoadedIndex, source: string, parent: string[]): string[] {
-  const out: string[] = [];
-  for (const c of index.chunks) {
-    if (c.source !== source || c.headings.length <= parent.length) continue;
-    if (!parent.every((h, i) => c.headings[i] === h)) continue;
-    const child = c.headings[parent.length];
-    if (!out.includes(child)) out.push(child);
+  const children = new Map<string, string[]>();
+  for (const c of chunks) {
+    for (let depth = 1; depth < c.headings.length; depth++) {
+      const key = c.headings.slice(0, depth).join('\u0000');
+      const list = children.get(key) ?? [];
+      if (!list.includes(c.headings[depth])) list.push(c.headings[depth]);
+      children.set(key, list);
+    }
   }
-  return out;
+  return { lines, children };
 }
 
 /** The next non-empty line after `from` (before `end`), or ''. */
@@ -222,10 +238,10 @@ export function buildUnits(hits: Hit[], index: LoadedIndex, opts: UnitOptions): 
     closeList();
     // heading groups: a heading of this chunk's path with two or more child headings
     if (opts.groups && opts.structured) {
-      const lines = headingLines(index, c.source);
+      const { lines, children: outline } = outlineOf(index, c.source);
       for (let depth = 0; depth < c.headings.length; depth++) {
         const parent = c.headings.slice(0, depth + 1);
-        const children = childHeadings(index, c.source, parent);
+        const children = outline.get(parent.join('\u0000')) ?? [];
         if (children.length < 2) continue;
         const p = lines.find((l) => l.text === parent[parent.length - 1]);
         const parts = children.map((t) => lines.find((l) => l.text === t && (!p || l.start > p.start))).filter((l): l is HeadingLine => !!l);

@@ -58,14 +58,12 @@ interface Configuration {
   ablate: ReaderPart[];
 }
 
-let readerWeights: Partial<ReaderWeights> | undefined;
-
-async function ask(docent: Docent, items: EvalItem[], opts: { mode: FusionMode; k: number; ablate: ReaderPart[]; negative?: boolean }): Promise<Outcome[]> {
+async function ask(docent: Docent, items: EvalItem[], opts: { mode: FusionMode; k: number; ablate: ReaderPart[]; negative?: boolean; weights?: Partial<ReaderWeights> }): Promise<Outcome[]> {
   const index = await docent.current();
   const docText = (s: string) => index.docTexts.get(s);
   const out: Outcome[] = [];
   for (const item of items) {
-    const r = await docent.answer(item.question, { k: Math.max(opts.k, 5), mode: opts.mode, ...(opts.ablate.length ? { ablate: opts.ablate } : {}), ...(readerWeights ? { readerWeights } : {}) });
+    const r = await docent.answer(item.question, { k: Math.max(opts.k, 5), mode: opts.mode, ...(opts.ablate.length ? { ablate: opts.ablate } : {}), ...(opts.weights ? { readerWeights: opts.weights } : {}) });
     out.push(judge(item, r, docText, { negative: opts.negative }));
   }
   return out;
@@ -91,7 +89,6 @@ const asNegatives = (items: EvalItem[]): EvalItem[] => items.map((i) => ({ ...i,
  * (a developer's and a test's) never share an index or a written-out corpus.
  */
 export async function runEval(o: EvalOptions): Promise<EvalReport> {
-  readerWeights = o.weights;
   await fs.mkdir(o.work, { recursive: true });
   const work = await fs.mkdtemp(path.join(o.work, 'run-'));
   try {
@@ -134,8 +131,8 @@ async function runIn(o: EvalOptions, work: string): Promise<EvalReport> {
     for (const mode of o.modes) {
       const cs = mode === primary ? configs : configs.slice(0, 1);
       for (const c of cs) {
-        const s = await ask(seedDocent, seed, { mode, k: o.k, ablate: c.ablate });
-        const x = xDocent && xq ? await ask(xDocent, xq.items, { mode, k: o.k, ablate: c.ablate }) : null;
+        const s = await ask(seedDocent, seed, { mode, k: o.k, ablate: c.ablate, weights: o.weights });
+        const x = xDocent && xq ? await ask(xDocent, xq.items, { mode, k: o.k, ablate: c.ablate, weights: o.weights }) : null;
         if (c.name !== 'none') {
           seedBy.set(c.name, s);
           if (x) xquadBy.set(c.name, x);
@@ -150,8 +147,8 @@ async function runIn(o: EvalOptions, work: string): Promise<EvalReport> {
         if (x && xq) report(o.verbose, xSet, x, xq.items);
         if (xDocent && xq) {
           // out-of-corpus: each set's questions asked of the other corpus must be refused
-          const a = await ask(seedDocent, asNegatives(xq.items), { mode, k: o.k, ablate: [] });
-          const b = await ask(xDocent, asNegatives(seed.filter((i) => i.answers.length)), { mode, k: o.k, ablate: [] });
+          const a = await ask(seedDocent, asNegatives(xq.items), { mode, k: o.k, ablate: [], weights: o.weights });
+          const b = await ask(xDocent, asNegatives(seed.filter((i) => i.answers.length)), { mode, k: o.k, ablate: [], weights: o.weights });
           rows.push(aggregate(`${xSet} → ${seedSet} corpus`, a, { mode }), aggregate(`${seedSet} → ${xSet} corpus`, b, { mode }));
           calib['out-of-corpus'] = [...a, ...b];
         }
@@ -178,7 +175,7 @@ async function runIn(o: EvalOptions, work: string): Promise<EvalReport> {
         const d = await Docent.open({ ...o.config, corpusDir, indexDir: path.join(dir, 'index') }, { logger: o.logger, embeddings });
         try {
           for (const c of configs) {
-            const outs = await ask(d, g.items, { mode: primary, k: o.k, ablate: c.ablate, negative: true });
+            const outs = await ask(d, g.items, { mode: primary, k: o.k, ablate: c.ablate, negative: true, weights: o.weights });
             negBy.set(c.name, [...(negBy.get(c.name) ?? []), ...outs]);
           }
         } finally {
@@ -207,7 +204,7 @@ async function runIn(o: EvalOptions, work: string): Promise<EvalReport> {
         await writeCorpus(corpusDir, xq.docs.filter((d) => d.source !== src));
         const d = await Docent.open({ ...o.config, corpusDir, indexDir: path.join(dir, 'index') }, { logger: o.logger, embeddings });
         try {
-          loo.push(...(await ask(d, xq.items.filter((i) => i.paragraph?.source === src), { mode: primary, k: o.k, ablate: [], negative: true })));
+          loo.push(...(await ask(d, xq.items.filter((i) => i.paragraph?.source === src), { mode: primary, k: o.k, ablate: [], negative: true, weights: o.weights })));
         } finally {
           await d.close();
         }

@@ -95,7 +95,8 @@ const HAS_PROC = fsSync.existsSync('/proc/self/stat');
 const PID_NS = readLinkSafe('/proc/self/ns/pid');
 const SELF_START = procStat(process.pid)?.start;
 
-function pidAlive(pid: number): boolean {
+/** Is a process with this pid running on this host (EPERM: running, not ours)? */
+export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

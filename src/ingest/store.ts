@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Chunk } from '../types.js';
 import { DocentError } from '../errors.js';
+import { pidAlive } from './lock.js';
 
 /**
  * On-disk layout of an index directory:
@@ -245,7 +246,7 @@ export async function cleanupLeftovers(indexDir: string): Promise<string[]> {
     const m = /^\.build-(\d+)-|^(?:CURRENT|\.lock)\.(\d+)\.[0-9a-f]+\.(?:tmp|stale)$/.exec(n);
     if (!m) continue;
     const pid = Number(m[1] ?? m[2]);
-    if (pid !== process.pid && isAlive(pid)) continue;
+    if (pid !== process.pid && pidAlive(pid)) continue;
     // our own temp files may belong to a write in flight in this process
     if (pid === process.pid && (m[2] !== undefined || activeBuilds.has(path.join(indexDir, n)))) continue;
     await fs.rm(path.join(indexDir, n), { recursive: true, force: true });
@@ -256,16 +257,6 @@ export async function cleanupLeftovers(indexDir: string): Promise<string[]> {
 
 /** Build directories this process is writing right now (never cleaned up under its feet). */
 export const activeBuilds = new Set<string>();
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export { acquireLock, readLock, DEFAULT_LOCK_STALE_MS, type LockHandle, type LockInfo, type LockOptions } from './lock.js';
 
