@@ -65,10 +65,11 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
     // the passage that says most of what the question says, when the typed answer came from
     // another: both (the candidate may be the wrong one of several of its kind)
     if (overall && overall !== best && !chosen.includes(overall) && overall.kind !== 'list' && overall.support > best.support) chosen.push(overall);
-    // the sentence right after the answer often completes it ("… Perhaps Amazon is the closest.")
-    if (W.nextSentence && !best.typeEvidence && best.next !== null) {
+    // the sentence right after the answer often completes it ("… Perhaps Amazon is the closest."),
+    // and one that goes on about the same thing ("It was re-established in April 1991.") always may
+    if (W.nextSentence && best.next !== null) {
       const next = byOrder.get(best.next);
-      if (next && !chosen.includes(next) && next.display.length <= 200) chosen.push(next);
+      if (next && !chosen.includes(next) && next.display.length <= 200 && (!best.typeEvidence || ANAPHORIC.test(next.text))) chosen.push(next);
     }
     // a companion: nearly as good, not overlapping, adds question terms or (typed) another candidate
     const room = () => maxChars - chosen.reduce((n, s) => n + s.display.length + 6, 0);

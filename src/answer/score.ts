@@ -132,11 +132,12 @@ export function scoreUnits(input: ScoringInput): Scored[] {
     // constraints: the year, number and names of the question are in the unit or around it
     // (the chunk is the paragraph the unit sits in; a document's title is too broad a scope)
     const around = `${body} ${u.context} ${u.chunk.text} ${u.chunk.headings.join(' ')}`.toLowerCase();
-    const aroundWords = new Set(words(around));
+    const aroundStems = new Set(words(around).map((w) => stem(w.replace(/'$/, ''))));
     const constraintsMet =
       a.constraints.years.every((y) => around.includes(y)) &&
       a.constraints.numbers.every((n) => around.includes(n)) &&
-      (a.constraints.names.length === 0 || a.constraints.names.some((n) => aroundWords.has(n)));
+      // acronyms alone do not bind: they are often spelt out where the answer is ("TV" → "television")
+      (a.constraints.names.every((n) => n.length < 4) || a.constraints.names.some((n) => aroundStems.has(stem(n))));
 
     const length = u.display.length;
     const score = support + bonus + W.rankBonus / u.hitRank - W.lengthPenalty * Math.max(0, length - W.lengthFree);
