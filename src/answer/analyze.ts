@@ -229,7 +229,9 @@ export function analyzeQuestion(question: string, ctx: AnalysisContext): Questio
   const corrections: Array<{ from: string; to: string }> = [];
   for (const t of tokens) {
     if (isStopword(t.lower) || known(t.lower) || /\d/.test(t.lower)) continue;
-    const fixed = correctTypo(t.lower, ctx.vocab, (cand) => !spec || spec(t.lower) - spec(cand) >= W.correctionSpecificityGap);
+    // a correction must be more common in English than the typed word, unless the typed word is
+    // known nowhere (spec 1: not in the word table either), as a misspelt name is ("Geegen" → "gegeen")
+    const fixed = correctTypo(t.lower, ctx.vocab, (cand) => !spec || spec(t.lower) >= 1 || spec(t.lower) - spec(cand) >= W.correctionSpecificityGap);
     if (fixed) {
       corrections.push({ from: t.lower, to: fixed });
       t.lower = fixed;

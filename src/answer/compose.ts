@@ -46,7 +46,12 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
   } else {
     // the unit that holds the expected kind of answer leads
     if (strict && best.candidates.length === 0) {
-      const neighbour = [best.next, best.prev].map((i) => (i !== null ? byOrder.get(i) : undefined)).find((s) => s && s.candidates.length > 0);
+      let neighbour = [best.next, best.prev].map((i) => (i !== null ? byOrder.get(i) : undefined)).find((s) => s && s.candidates.length > 0);
+      // "He also describes …": the name a pronoun stands for is a few sentences back
+      for (let s: Scored | undefined = best, steps = 0; !neighbour && s && ANAPHORIC.test(s.text) && s.prev !== null && steps < 3; steps++) {
+        s = byOrder.get(s.prev);
+        if (s && s.candidates.length > 0) neighbour = s;
+      }
       if (neighbour) chosen.push(neighbour);
     }
     if (!chosen.includes(best)) chosen.push(best);

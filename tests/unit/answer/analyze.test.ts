@@ -114,3 +114,15 @@ describe('question analysis: language', () => {
     expect(analyse(q).language).toBe('en');
   });
 });
+
+describe('question analysis: misspelt names', () => {
+  it('a word known nowhere (not even to the word table) is corrected to the document word it misspells', () => {
+    const names = buildVocabulary(['Gegeen Khan ruled from 1321 to 1323.']);
+    const known = new Map<string, number>();
+    for (const w of words('Gegeen Khan ruled from 1321 to 1323.')) known.set(stem(w), 1);
+    // the word table knows neither spelling (specificity 1), so only the documents can tell
+    const a = analyzeQuestion('When was Geegen the emperor?', { vocab: names, df: (t) => known.get(t) ?? 0, specificity: () => 1 });
+    expect(a.corrections).toEqual([{ from: 'geegen', to: 'gegeen' }]);
+    expect(a.missing).toEqual([]);
+  });
+});
