@@ -1,3 +1,4 @@
+import { stem, words } from '../retrieval/text.js';
 import type { LoadedIndex } from '../retrieval/loaded-index.js';
 import type { Citation } from '../types.js';
 import type { QuestionAnalysis } from './analyze.js';
@@ -25,6 +26,12 @@ export function shorten(text: string, max: number): string {
   return `${(sp > max * 0.6 ? cut.slice(0, sp) : cut).replace(/[\s,;:—-]+$/, '')}…`;
 }
 
+/** Focus words of the question that `text` contains (stems). */
+function focusStems(a: QuestionAnalysis, text: string): string[] {
+  const have = new Set(words(text).map(stem));
+  return a.focus.filter((f) => have.has(f.stem)).map((f) => f.stem);
+}
+
 function overlaps(a: Scored, b: Scored): boolean {
   return a.chunk.source === b.chunk.source && a.start < b.end && b.start < a.end && a.kind !== 'headings' && b.kind !== 'headings';
 }
@@ -32,6 +39,8 @@ function overlaps(a: Scored, b: Scored): boolean {
 export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalysis, index: LoadedIndex, W: ReaderWeights, maxChars: number, overall?: Scored): Composed {
   const byOrder = new Map(scored.map((s) => [s.order, s]));
   const chosen: Scored[] = [];
+  /** Units the answer cannot do without: the best one, the one holding the candidate, what a pronoun refers to. */
+  const needed = new Set<Scored>([best]);
   const strict = analysis.needs.length > 0;
 
   if (best.kind === 'row' && (analysis.type === 'comparison' || analysis.type === 'list')) {
@@ -52,7 +61,10 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
         s = byOrder.get(s.prev);
         if (s && s.candidates.length > 0) neighbour = s;
       }
-      if (neighbour) chosen.push(neighbour);
+      if (neighbour) {
+        chosen.push(neighbour);
+        needed.add(neighbour);
+      }
     }
     if (!chosen.includes(best)) chosen.push(best);
     // a definition or reason question whose best sentence names the topic while the next one
@@ -65,7 +77,10 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
     const first = chosen[0];
     if (ANAPHORIC.test(first.text) && first.prev !== null) {
       const before = byOrder.get(first.prev);
-      if (before && !chosen.includes(before)) chosen.unshift(before);
+      if (before && !chosen.includes(before)) {
+        chosen.unshift(before);
+        needed.add(before);
+      }
     }
     // the passage that says most of what the question says, when the typed answer came from
     // another: both (the candidate may be the wrong one of several of its kind)
@@ -74,7 +89,8 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
     // and one that goes on about the same thing ("It was re-established in April 1991.") always may
     if (W.nextSentence && best.next !== null) {
       const next = byOrder.get(best.next);
-      if (next && !chosen.includes(next) && next.display.length <= 200 && (!best.typeEvidence || ANAPHORIC.test(next.text))) chosen.push(next);
+      const adds = next && focusStems(analysis, next.text).some((t) => !focusStems(analysis, best.text).includes(t));
+      if (next && !chosen.includes(next) && next.display.length <= 200 && (!best.typeEvidence || ANAPHORIC.test(next.text) || adds)) chosen.push(next);
     }
     // a companion: nearly as good, not overlapping, adds question terms or (typed) another candidate
     const room = () => maxChars - chosen.reduce((n, s) => n + s.display.length + 6, 0);
@@ -105,16 +121,18 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
     });
     return citations.length;
   };
-  // whole units: when they do not fit, the last-added companions go first; a unit that still
-  // does not fit alone is shortened (lists and tables keep their rows)
+  // whole units: when they do not fit, the last-added companions go first; the units the answer
+  // needs are then shortened in proportion (lists and tables keep their rows)
   const size = (xs: Scored[]) => xs.reduce((n, s) => n + s.display.length + 6, 0);
-  const keep = (s: Scored) => s === best || s.kind === 'headings' || (s.kind === 'row' && best.kind === 'row');
+  const keep = (s: Scored) => needed.has(s) || s.kind === 'headings' || (s.kind === 'row' && best.kind === 'row');
   while (chosen.length > 1 && size(chosen) > maxChars) {
     const drop = [...chosen].reverse().find((s) => !keep(s));
     if (!drop) break;
     chosen.splice(chosen.indexOf(drop), 1);
   }
-  const budget = Math.max(160, maxChars - size(chosen));
+  // (the units an answer needs may take up to twice the soft cap before they are shortened)
+  const cap = chosen.length > 1 ? 2 * maxChars : maxChars;
+  const scale = Math.min(1, (cap - 6 * chosen.length) / Math.max(1, size(chosen) - 6 * chosen.length));
   for (const s of chosen) {
     if (s.kind === 'headings') {
       const doc = index.docTexts.get(s.chunk.source) ?? '';
@@ -123,7 +141,7 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
       continue;
     }
     const n = cite(s, s.start, s.end);
-    const limit = s.kind === 'list' || s.kind === 'row' ? maxChars * 2 : chosen.length === 1 ? maxChars - 6 : s.display.length + budget;
+    const limit = s.kind === 'list' || s.kind === 'row' ? maxChars * 2 : Math.max(120, Math.floor(s.display.length * scale));
     parts.push(`${shorten(s.display, limit)} [${n}]`);
   }
   return { answer: parts.join(' '), citations };
