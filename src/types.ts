@@ -116,7 +116,7 @@ export const READER_PARTS: readonly ReaderPart[] = ['typing', 'units', 'answerab
 
 /** What the reader understood of a question (shown by `:why`, `/why` and `--json`). */
 export interface QuestionView {
-  /** Expected answer type: person, organisation, place, date, number, money, percentage, definition, reason, list, comparison, yesno or description. */
+  /** Expected answer type: person, organisation, place, date, number, money, percentage, definition, reason, list, comparison, yesno, name or description. */
   type: string;
   focus: string[];
   subject: string[];

@@ -21,6 +21,7 @@ export type AnswerType =
   | 'list'
   | 'comparison'
   | 'yesno'
+  | 'name'
   | 'description';
 
 export interface FocusTerm {
@@ -50,6 +51,7 @@ export interface QuestionAnalysis {
   corrections: Array<{ from: string; to: string }>;
   /** "the three pillars" → 3 (a list question that says how many). */
   listSize: number | null;
+
   /** For "how many X" / "how much X": the noun counted (an answer's number should be about it). */
   counted: string | null;
   /** The question with typos corrected (what retrieval and scoring use). */
@@ -88,6 +90,7 @@ const TYPE_NOUNS: Record<string, AnswerType> = {
 const TYPE_NOUN_IS_FOCUS = new Set<AnswerType>(['organisation', 'person', 'place']);
 
 const NEEDS: Partial<Record<AnswerType, CandidateKind[]>> = {
+  name: ['name'],
   person: ['name'],
   organisation: ['name'],
   place: ['name'],
@@ -148,7 +151,12 @@ function typeOf(lw: string[], text: string): { type: AnswerType; typeWordAt: num
   };
   if (AUX.has(first) && !/\bor\b/.test(s)) return { type: 'yesno', typeWordAt: null };
   if (/\b(compare[ds]?|comparison|differ|differs|differ(ence|ences|ent)|versus|vs|contrast|similarit(y|ies)|better than|worse than)\b/.test(s)) return { type: 'comparison', typeWordAt: null };
-  if (/^(list|name|enumerate|give me)\b/.test(s) || /\bwhat are the\b/.test(s) || /\b(what|which) (kinds?|types?|sorts?) of\b/.test(s)) return { type: 'list', typeWordAt: null };
+  if (/^(list|name|enumerate|give me)\b/.test(s) || /\b(what|which) (kinds?|types?|sorts?) of\b/.test(s)) return { type: 'list', typeWordAt: null };
+  // "what are the (three) pillars": several things; "what are the most powerful class of …": one
+  const are = /\bwhat are the ((?:\w+ ){0,3}?)(\w+)(?: (of|in|for|that|which|to|on)\b|$)/.exec(s);
+  if (are && (/\b(two|three|four|five|six|seven|eight|nine|ten|\d+|main|key)\b/.test(are[1]) || /[^su]s$/.test(are[2]))) return { type: 'list', typeWordAt: null };
+  // "what is the name of …" wants a name
+  if (/\bwhat (is|was|are|were) the names? of\b/.test(s)) return { type: 'name', typeWordAt: lw.indexOf('name') >= 0 ? lw.indexOf('name') : lw.indexOf('names') };
   if (/\bwhen\b/.test(s) || /\bhow long ago\b/.test(s)) return { type: 'date', typeWordAt: null };
   if (/\bwhy\b|\bhow come\b|\bfor what reason\b/.test(s)) return { type: 'reason', typeWordAt: null };
   if (/\bhow (many|much|long|far|old|large|big|tall|high|often|fast|heavy|deep|wide|frequently)\b|\bby how\b/.test(s)) {

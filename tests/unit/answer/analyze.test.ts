@@ -37,6 +37,9 @@ describe('question analysis: expected answer type', () => {
     ['How do the Western and China stacks differ?', 'comparison'],
     ['Is Qwen open source?', 'yesno'],
     ['qwen app launch date', 'date'],
+    ['What are the most powerful class of drugs?', 'definition'],
+    ['What are the main risks?', 'list'],
+    ["What was the name of Wu's first product?", 'name'],
   ])('%s → %s', (q, type) => {
     expect(analyse(q).type).toBe(type);
   });
