@@ -48,6 +48,8 @@ const EMPTY = new Set<string>();
 /** "how many times/years": counts whose noun any number answers. */
 const GENERIC_COUNTS = new Set(['time', 'times', 'year', 'years', 'month', 'months', 'day', 'days', 'week', 'weeks', 'hour', 'hours', 'minute', 'minutes']);
 const REASON = /\b(because|due to|owing to|since|as a result|so that|in order to|thanks to|driven by|aims? to|to (build|make|create|gain|win|get|keep|reach|become|avoid|secure|capture|compete|drive)|why|reason|therefore|thus|hence)\b/i;
+/** Future phrasing: the sentence says what will happen, not what did ("would" also narrates history, so it is not here). */
+const FORECAST = /\b(will|shall)\s+(not\s+)?(be\s+|have\s+)?\w+|\b(is|are|was|were)\s+(expected|set|likely|scheduled|due|poised|tipped)\s+to\b|\bplans?\s+to\b/i;
 const ENUMERATION = /[^,;]+[,;][^,;]+[,;]|\band\b/;
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -71,6 +73,7 @@ export function scoreUnits(input: ScoringInput): Scored[] {
   for (const [t, w] of input.contextTerms) if (!terms.has(t)) terms.set(t, { word: t, weight: input.idf(t) * w });
   const total = [...terms.values()].reduce((s, t) => s + t.weight, 0);
   const questionWords = new Set(words(a.text));
+  const asksAhead = FORECAST.test(a.text) || /\b(will|would|could|might|may|should|plan|plans|expected|expect)\b/i.test(a.text);
 
   const vecs = new Map<string, { v: ArrayLike<number>; n: number } | null>();
   const vec = (w: string) => {
@@ -125,6 +128,9 @@ export function scoreUnits(input: ScoringInput): Scored[] {
       const tied = uTerms.has(c) || ctx.has(c) || (wv !== null && soft(a.counted, uWords) >= W.softFrom);
       if (!tied) candidates = [];
     }
+    // a forecast does not answer a question of fact: "who won the 2022 prize" is not answered by
+    // "the prize will be announced in October 2022" (unless the question itself looks ahead)
+    if (candidates.length && !asksAhead && FORECAST.test(body)) candidates = [];
     const softBonus = input.typed ? softTypeBonus(a, u, W) : 0;
     const bonus = (candidates.length ? W.typeBonus : 0) + softBonus;
     const typeEvidence = candidates.length > 0 || softBonus > 0;

@@ -146,3 +146,41 @@ describe('the reader on the seed corpus', () => {
     expect(skipDateStub('The Lions won.', 0, 14)).toBe(0);
   });
 });
+
+/** News with on-topic distractors: same prize, other years, and a forecast. */
+describe('the reader on news with distractors', () => {
+  const NEWS = {
+    'gurnah.md': '# Gurnah wins Nobel\n\nOct 7, 2021 ... Tanzanian novelist Abdulrazak Gurnah won the 2021 Nobel Prize in Literature for his compassionate penetration of the effects of colonialism.\n',
+    'gluck.md': '# Glück honoured\n\nOct 8, 2020 ... The Nobel Prize in Literature 2020 was awarded to the American poet Louise Glück.\n',
+    'season.md': '# Nobel season\n\nThe Nobel Prize in Literature will be announced in October 2022 in Stockholm.\n',
+    'ernaux.md': '# Ernaux\n\nOct 6, 2022 ... French author Annie Ernaux was awarded the 2022 Nobel Prize in Literature for the courage and clinical acuity of her memoirs.\n',
+  };
+  let project: Awaited<ReturnType<typeof tempProject>>;
+  let docent: Docent;
+  beforeAll(async () => {
+    project = await tempProject(NEWS);
+    docent = await Docent.open(project.config());
+  });
+  afterAll(async () => {
+    await docent.close();
+    await project.cleanup();
+  });
+
+  it('answers with the passage of the year asked, not another year or a forecast', async () => {
+    for (const q of ['Who won the 2022 Nobel Prize in Literature?', 'who won the nobel prize in literature in 2022']) {
+      const r = await docent.answer(q);
+      expect(r.answered, q).toBe(true);
+      expect(r.answer, q).toMatch(/^French author Annie Ernaux/);
+      expect(r.answer, q).not.toContain('will be announced');
+      expect(r.answer, q).not.toContain('Gurnah');
+    }
+    expect((await docent.answer('Who won the 2021 Nobel Prize in Literature?')).answer).toMatch(/Abdulrazak Gurnah/);
+    // a question that looks ahead is answered by the forecast
+    expect((await docent.answer('When will the 2022 Nobel Prize in Literature be announced?')).answer).toContain('October 2022');
+  });
+
+  it('a dateline is not part of the quote', async () => {
+    const r = await docent.answer('Who won the 2021 Nobel Prize in Literature?');
+    expect(r.citations[0].quote).toMatch(/^Tanzanian novelist/);
+  });
+});
