@@ -182,15 +182,23 @@ const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
  * A segment that ends like this did not end a sentence: an initial ("Nicholas E."), a common
  * abbreviation ("c.", "Dr.", "St.", "vs.", "e.g."), or a bracket left open.
  */
-const NOT_AN_END = /(?:^|[\s(\[])(?:\p{Lu}|c|ca|cf|vs|v|e\.g|i\.e|etc|al|approx|no|nos|vol|pp?|fig|Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|Gen|Col|Lt|Capt|Sgt|Gov|Rev|Hon|Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.\s*$/u;
+const INITIAL = /(?:^|[\s(\[])\p{Lu}\.\s*$/u;
+/** Abbreviations, whatever their case ("No. 1", "no. 1", "Fig. 2", "ST. Louis"). */
+const ABBREVIATION = /(?:^|[\s(\[])(?:c|ca|cf|vs|v|e\.g|i\.e|etc|al|approx|no|nos|vol|pp?|fig|mr|mrs|ms|dr|prof|sr|jr|st|mt|gen|col|lt|capt|sgt|gov|rev|hon|inc|ltd|co|corp|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.\s*$/iu;
 
+/** A bracket or a quotation left open: the sentence goes on. */
 function unbalanced(text: string): boolean {
   let depth = 0;
+  let curly = 0;
+  let straight = 0;
   for (const ch of text) {
     if (ch === '(' || ch === '[') depth++;
     else if ((ch === ')' || ch === ']') && depth > 0) depth--;
+    else if (ch === '“') curly++;
+    else if (ch === '”' && curly > 0) curly--;
+    else if (ch === '"') straight++;
   }
-  return depth > 0;
+  return depth > 0 || curly > 0 || straight % 2 === 1;
 }
 
 /** Sentence spans inside [start, end) of `text` (offsets absolute), lines are hard breaks. */
@@ -206,7 +214,7 @@ export function sentenceSpans(text: string, start: number, end: number): Array<[
       let a: number = pending ?? lineStart + seg.index;
       let b = lineStart + seg.index + seg.segment.length;
       const joined = text.slice(a, b);
-      if (b < lineEnd && (NOT_AN_END.test(joined) || unbalanced(joined))) {
+      if (b < lineEnd && (INITIAL.test(joined) || ABBREVIATION.test(joined) || unbalanced(joined))) {
         pending = a;
         continue;
       }

@@ -26,7 +26,7 @@ import { pidAlive } from './lock.js';
  * killed at any instant leaves the previous generation serving.
  */
 export const FORMAT_VERSION = 1;
-export const CHUNKER_VERSION = 3;
+export const CHUNKER_VERSION = 4;
 
 export interface DocRecord {
   source: string;

@@ -137,4 +137,10 @@ describe('sentenceSpans', () => {
     const spans = sentenceSpans(t, 0, t.length).map(([a, b]) => t.slice(a, b));
     expect(spans).toEqual(['A committee headed by Nicholas E. Golovin met in July.', 'Jacques Lefevre (c. 1455–1536) taught.', 'Dr. Smith agreed.']);
   });
+
+  it('abbreviations end no sentence whatever their case, and a quotation is never cut', async () => {
+    const t = 'The No. 1 seed won. The no. 2 seed lost. He said “We won. We are happy.” Then he left. She wrote "Go. Now." and went.';
+    const spans = sentenceSpans(t, 0, t.length).map(([a, b]) => t.slice(a, b));
+    expect(spans).toEqual(['The No. 1 seed won.', 'The no. 2 seed lost.', 'He said “We won. We are happy.”', 'Then he left.', 'She wrote "Go. Now." and went.']);
+  });
 });
