@@ -54,6 +54,26 @@ describe('DOCENT_ANSWERER=llm:<model> (optional LLM answerer)', () => {
     logs.length = 0;
   });
 
+  it('GIVEN a question the offline reader cannot read THEN the model answers it in the asker’s language, with citations checked as usual', async () => {
+    const wukong = (prompt: string) => /\[(\d+)\] \([^)]*2\. Wukong/.exec(prompt)![1];
+    chat.set({ status: 200, content: (prompt) => `Wukong es la plataforma de IA empresarial de Alibaba [${wukong(prompt)}].` });
+    const r = await docent.answer('¿Qué es Wukong?');
+    expect(chat.requests).toHaveLength(1);
+    expect(chat.requests[0].body.messages[0].content).toMatch(/language the question is asked in/);
+    expect(r.answered).toBe(true);
+    expect(r.refusal).toBeUndefined();
+    expect(r.answer).toBe('Wukong es la plataforma de IA empresarial de Alibaba [1].');
+    expect(fileText).toContain(r.citations[0].quote);
+    expect(r.citations[0].section).toContain('Wukong');
+  });
+
+  it('GIVEN a question the offline reader cannot read and a model that fails THEN the short English reply, not a crash', async () => {
+    chat.set({ status: 500 });
+    const r = await docent.answer('悟空是什么？');
+    expect(r.answered).toBe(false);
+    expect(r.refusal?.reason).toBe('unsupported-language');
+  });
+
   it('GIVEN a model answer with markers THEN the answer is the model’s, markers renumbered, quotes verbatim from the cited passages', async () => {
     // cite whichever passage the prompt numbers as the Wukong section, plus one that does not exist
     const wukong = (prompt: string) => /\[(\d+)\] \([^)]*2\. Wukong/.exec(prompt)![1];
