@@ -93,7 +93,6 @@ const NEEDS: Partial<Record<AnswerType, CandidateKind[]>> = {
   name: ['name'],
   person: ['name'],
   organisation: ['name'],
-  place: ['name'],
   date: ['date'],
   number: ['number', 'money', 'percentage'],
   money: ['money', 'number'],

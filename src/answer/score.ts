@@ -171,6 +171,9 @@ function softTypeBonus(a: QuestionAnalysis, u: Unit, W: ReaderWeights): number {
       }
       return u.kind === 'row' || ENUMERATION.test(u.text) ? W.typeBonus / 2 : 0;
     }
+    case 'place':
+      // places are often common nouns ("in nursing homes"): a name or a place phrase is evidence, not a requirement
+      return /\b(in|at|from|near|across|throughout|within)\s+(the\s+)?\p{L}/u.test(u.text) || /\p{Lu}\p{Ll}+/u.test(u.text.slice(1)) ? W.typeBonus / 2 : 0;
     case 'comparison':
       return u.kind === 'row' ? W.typeBonus : 0;
     default:
