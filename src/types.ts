@@ -92,7 +92,7 @@ export type FusionMode = 'hybrid' | 'rrf' | 'lexical' | 'dense';
 export interface AnswerOptions {
   /** How many fused chunks to retrieve (default from config, 5). */
   k?: number;
-  /** Earlier turns of the conversation, oldest first; used for retrieval and wording. */
+  /** Earlier turns of the conversation, oldest first; the policy in `src/conversation.ts` decides which steer retrieval. */
   history?: Turn[];
   /** Retrieval mode (default hybrid). */
   mode?: FusionMode;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { errorMessage, isUserError } from '../errors.js';
 import { redact } from '../log.js';
+import { remember } from '../conversation.js';
 import { Docent } from '../pipeline.js';
 import type { AnswerResult, Turn } from '../types.js';
 import { cliConfig, cliLogger, formatAnswer, parseCli, runMain } from './common.js';
@@ -87,7 +88,7 @@ await runMain(async () => {
         print(`Unknown command ${input}. Try :help.`);
       } else {
         last = await docent.answer(input, { k, history: turns });
-        turns = [...turns, { question: last.question, answer: last.answer }].slice(-4);
+        turns = remember(turns, { question: last.question, answer: last.answer });
         print(formatAnswer(last));
       }
     } catch (err) {

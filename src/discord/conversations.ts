@@ -1,3 +1,4 @@
+import { MAX_TURNS, remember } from '../conversation.js';
 import type { Turn } from '../types.js';
 import { LruCache } from './lru-cache.js';
 
@@ -17,7 +18,7 @@ export class ConversationStore {
   private seq = 0;
   constructor(opts: { maxKeys?: number; ttlMs?: number; maxTurns?: number; now?: () => number } = {}) {
     this.byKey = new LruCache(opts.maxKeys ?? 2000, opts.ttlMs ?? 60 * 60_000, opts.now);
-    this.maxTurns = opts.maxTurns ?? 6;
+    this.maxTurns = opts.maxTurns ?? MAX_TURNS;
   }
   private readonly maxTurns: number;
 
@@ -34,10 +35,9 @@ export class ConversationStore {
     return { id: `c${++this.seq}`, turns: [] };
   }
 
-  /** Appends a finished turn (keeping the last `maxTurns`) and makes it reachable by `keys`. */
+  /** Appends a finished turn (keeping the last `maxTurns`, the pipeline's policy) and makes it reachable by `keys`. */
   record(conv: Conversation, turn: Turn, keys: string[]): void {
-    conv.turns.push(turn);
-    if (conv.turns.length > this.maxTurns) conv.turns.splice(0, conv.turns.length - this.maxTurns);
+    conv.turns = remember(conv.turns, turn, this.maxTurns);
     for (const k of keys) this.byKey.set(k, conv);
   }
 

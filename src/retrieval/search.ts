@@ -1,13 +1,14 @@
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { FusionMode, Hit, Turn } from '../types.js';
 import type { LoadedIndex } from './loaded-index.js';
+import { topicQuestions } from '../conversation.js';
 import { terms } from './text.js';
 
 export type { FusionMode } from '../types.js';
 
 export interface SearchOptions {
   k: number;
-  /** Earlier turns; their questions steer retrieval for follow-ups ("When was it announced?"). */
+  /** Earlier turns; the questions that carry the topic (`topicQuestions()`) steer retrieval for follow-ups ("When was it announced?"). */
   history?: Turn[];
   mode?: FusionMode;
   /** How deep each retriever looks before fusion (default max(50, 10k)). */
@@ -45,7 +46,8 @@ function normalise(v: number[]): number[] {
 export async function search(index: LoadedIndex, embeddings: EmbeddingsInterface, query: string, opts: SearchOptions): Promise<SearchOutput> {
   const mode = opts.mode ?? 'hybrid';
   const depth = Math.max(opts.depth ?? Math.max(50, opts.k * 10), opts.k);
-  const prev = (opts.history ?? []).slice(-1).map((t) => t.question).join(' ');
+  // the last question that named its topic and the follow-ups since ("Why?" after "Why?" keeps it)
+  const prev = topicQuestions(opts.history).join('\n');
   const own = new Set(terms(query));
   // a follow-up that says little of its own ("Tell me more about it.") leans on the conversation
   const historyWeight = own.size <= 2 ? 2 * HISTORY_WEIGHT : HISTORY_WEIGHT;

@@ -40,6 +40,17 @@ describe('npm run repl', () => {
     expect(out).not.toContain('never asked');
   });
 
+  it('GIVEN "Why?" after "Why?" THEN the second follow-up is still about the first question’s topic', async () => {
+    const r = await repl(['--corpus', p.corpusDir, '--index', p.indexDir], ['What is Alibaba Token Hub?', 'Why?', 'Why?', ':quit'].join('\n') + '\n');
+    expect(r.code).toBe(0);
+    const answers = r.out.split('docent> ').slice(1, 4);
+    expect(answers[0]).toContain('Alibaba reorganized its AI operations under a new business unit called Alibaba Token Hub');
+    // the last turn ("Why?") names nothing: the policy walks back to the question that did
+    expect(answers[2]).toContain('Token Hub');
+    expect(answers[2]).toContain('Sources:');
+    expect(answers[2]).not.toContain("couldn't find an answer");
+  });
+
   it('GIVEN :reindex on an unchanged corpus THEN it says the index is up to date', async () => {
     const r = await repl(['--corpus', p.corpusDir, '--index', p.indexDir], ':reindex\n');
     expect(r.out).toMatch(/Up to date \(gen-000001\)/);
