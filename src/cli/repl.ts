@@ -8,6 +8,7 @@ import { remember } from '../conversation.js';
 import { Docent } from '../pipeline.js';
 import type { AnswerResult, Turn } from '../types.js';
 import { cliConfig, cliLogger, formatAnswer, parseCli, runMain } from './common.js';
+import { commandAlias, handleCtrlC } from './repl-input.js';
 
 const USAGE = `Usage
   npm run repl -- [--corpus DIR] [--index DIR]
@@ -21,8 +22,10 @@ Commands
   :k N         how many chunks to retrieve (now {k})
   :new         forget the conversation (start a new topic)
   :reindex     rebuild the index from the corpus (the old one serves until the new one is ready)
-  :help        this help
-  :quit        leave (also Ctrl-D)`;
+  :help        this help (also help)
+  :quit        leave (also quit, exit, Ctrl-D, or Ctrl-C twice on an empty line)
+
+Ctrl-C clears a half-typed line.`;
 
 function why(r: AnswerResult | null): string {
   if (!r) return 'Ask a question first.';
@@ -51,6 +54,7 @@ await runMain(async () => {
     // first session
   }
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY, history: saved, historySize: 500, prompt: 'docent> ' });
+  handleCtrlC(rl, process.stdout);
   let k = config.topK;
   let last: AnswerResult | null = null;
   let turns: Turn[] = [];
@@ -58,7 +62,7 @@ await runMain(async () => {
   print(`Docent — ${docent.sources().length} document(s), index ${docent.generation}. Ask a question, or :help.`);
   rl.prompt();
   for await (const line of rl) {
-    const input = line.trim();
+    const input = commandAlias(line.trim());
     if (input && process.stdin.isTTY) fs.promises.appendFile(historyFile, input + '\n').catch(() => {});
     try {
       if (!input) {

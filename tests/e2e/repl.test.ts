@@ -40,6 +40,16 @@ describe('npm run repl', () => {
     expect(out).not.toContain('never asked');
   });
 
+  it('GIVEN help and quit without a colon THEN they are the commands, not questions', async () => {
+    const r = await repl(['--corpus', p.corpusDir, '--index', p.indexDir], ['help', 'quit', 'never asked'].join('\n') + '\n');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(':reindex');
+    expect(r.out).toContain('Ctrl-C clears a half-typed line');
+    expect(r.out).not.toContain('couldn’t find');
+    expect(r.out).not.toContain("couldn't find");
+    expect(r.out).not.toContain('never asked');
+  });
+
   it('GIVEN "Why?" after "Why?" THEN the second follow-up is still about the first question’s topic', async () => {
     const r = await repl(['--corpus', p.corpusDir, '--index', p.indexDir], ['What is Alibaba Token Hub?', 'Why?', 'Why?', ':quit'].join('\n') + '\n');
     expect(r.code).toBe(0);
