@@ -91,7 +91,6 @@ const TYPE_NOUN_IS_FOCUS = new Set<AnswerType>(['organisation', 'person', 'place
 
 const NEEDS: Partial<Record<AnswerType, CandidateKind[]>> = {
   name: ['name'],
-  person: ['name'],
   organisation: ['name'],
   date: ['date'],
   number: ['number', 'money', 'percentage'],

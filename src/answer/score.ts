@@ -22,7 +22,7 @@ export interface Scored extends Unit {
   score: number;
   /** Candidates of the expected kind that the question does not already contain. */
   candidates: Candidate[];
-  /** Years, numbers and names the question asks about are in the unit or around it. */
+  /** Years, numbers and names the question asks about are in the unit or around it, and it is no forecast for a question of fact. */
   constraintsMet: boolean;
   /** Holds what the expected type looks like: a candidate, a definition, a reason, a list. */
   typeEvidence: boolean;
@@ -130,8 +130,8 @@ export function scoreUnits(input: ScoringInput): Scored[] {
     }
     // a forecast does not answer a question of fact: "who won the 2022 prize" is not answered by
     // "the prize will be announced in October 2022" (unless the question itself looks ahead)
-    if (candidates.length && !asksAhead && FORECAST.test(body)) candidates = [];
-    const softBonus = input.typed ? softTypeBonus(a, u, W) : 0;
+    const forecastOnly = !asksAhead && FORECAST.test(body);
+    const softBonus = input.typed ? softTypeBonus(a, u, W, questionWords) : 0;
     const bonus = (candidates.length ? W.typeBonus : 0) + softBonus;
     const typeEvidence = candidates.length > 0 || softBonus > 0;
 
@@ -140,6 +140,7 @@ export function scoreUnits(input: ScoringInput): Scored[] {
     const around = `${body} ${u.context} ${u.chunk.text} ${u.chunk.headings.join(' ')}`.toLowerCase();
     const aroundStems = new Set(words(around).map((w) => stem(w.replace(/'$/, ''))));
     const constraintsMet =
+      !forecastOnly &&
       a.constraints.years.every((y) => around.includes(y)) &&
       a.constraints.numbers.every((n) => around.includes(n)) &&
       // acronyms alone do not bind: they are often spelt out where the answer is ("TV" → "television")
@@ -152,7 +153,7 @@ export function scoreUnits(input: ScoringInput): Scored[] {
 }
 
 /** Evidence for the answer types no candidate shows: a definition, a reason, a list, a comparison. */
-function softTypeBonus(a: QuestionAnalysis, u: Unit, W: ReaderWeights): number {
+function softTypeBonus(a: QuestionAnalysis, u: Unit, W: ReaderWeights, questionWords: ReadonlySet<string>): number {
   switch (a.type) {
     case 'definition': {
       const subj = a.subject.length ? a.subject : a.focus.map((f) => f.word);
@@ -171,6 +172,9 @@ function softTypeBonus(a: QuestionAnalysis, u: Unit, W: ReaderWeights): number {
       }
       return u.kind === 'row' || ENUMERATION.test(u.text) ? W.typeBonus / 2 : 0;
     }
+    case 'person':
+      // who-answers are mostly names, but not always ("other senior pharmacy technicians")
+      return newCandidates(u.text, ['name'], questionWords).length > 0 ? W.typeBonus / 2 : 0;
     case 'place':
       // places are often common nouns ("in nursing homes"): a name or a place phrase is evidence, not a requirement
       return /\b(in|at|from|near|across|throughout|within)\s+(the\s+)?\p{L}/u.test(u.text) || /\p{Lu}\p{Ll}+/u.test(u.text.slice(1)) ? W.typeBonus / 2 : 0;

@@ -179,6 +179,15 @@ describe('the reader on news with distractors', () => {
     expect((await docent.answer('When will the 2022 Nobel Prize in Literature be announced?')).answer).toContain('October 2022');
   });
 
+  it('without the passage of the year asked, it refuses instead of answering from another year or a forecast', async () => {
+    await docent.removeDocument('ernaux.md');
+    for (const q of ['Who won the 2022 Nobel Prize in Literature?', 'who won the nobel prize in literature in 2022']) {
+      const r = await docent.answer(q);
+      expect(r.answered, q).toBe(false);
+      expect(r.refusal?.reason).toBe('no-answer');
+    }
+  });
+
   it('a dateline is not part of the quote', async () => {
     const r = await docent.answer('Who won the 2021 Nobel Prize in Literature?');
     expect(r.citations[0].quote).toMatch(/^Tanzanian novelist/);
