@@ -40,8 +40,10 @@ if (!command) {
     process.stderr.write(`docent: ${path.relative(root, target)} is not built. Run \`npm run build\` (npm ci does it), or \`npm run ${command.dev}\` to run the TypeScript sources.\n`);
     process.exitCode = 1;
   } else {
-    const { staleSources } = await import(pathToFileURL(path.join(root, 'dist/cli/build-status.js')).href);
-    const stale = staleSources(root);
+    const stale = await import(pathToFileURL(path.join(root, 'dist/cli/build-status.js')).href).then(
+      (m) => m.staleSources(root),
+      () => [], // a dist/ built before the check existed
+    );
     if (stale.length) {
       process.stderr.write(`docent: warning: src/ changed since the last build (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', …' : ''}); running the compiled dist/. \`npm run build\` updates it; \`npm run ${command.dev}\` runs the sources.\n`);
     }

@@ -1,9 +1,15 @@
 /**
  * The one pipeline every front end uses: `Docent.open(config)` then `answer()`, `sources()`,
- * `reindex()`, `addDocument()`, `removeDocument()`, `rollback()`.
+ * `reindex()`, `addDocument()`, `removeDocument()`, `rollback()`, `generations()`, and the
+ * staleness check `corpusStatus()` / `ensureFresh()`.
  * (Interface first; the implementation lands in the same module.)
  */
+import type { CorpusStatus } from './ingest/freshness.js';
+import type { GenerationInfo } from './ingest/generations.js';
 import type { AnswerOptions, AnswerResult } from './types.js';
+
+export type { CorpusStatus } from './ingest/freshness.js';
+export type { GenerationInfo } from './ingest/generations.js';
 
 export interface SourceInfo {
   source: string;
@@ -42,10 +48,40 @@ export interface DocentApi {
   addDocument(fileName: string, bytes: Buffer, contentType?: string): Promise<ReindexReport>;
   /** Deletes a corpus document by its source path and re-indexes. */
   removeDocument(source: string): Promise<ReindexReport>;
-  /** Switches back to the previous generation. */
-  rollback(): Promise<{ generation: string }>;
+  /**
+   * Switches to `generation` (any kept, valid one, older or newer), or without it back to the
+   * previous one, and pins it: a stale corpus is then reported but not re-indexed automatically
+   * until an explicit re-index or a corpus change after the switch.
+   */
+  rollback(generation?: string, opts?: { by?: string }): Promise<{ generation: string }>;
+  /** The kept generations, oldest first. */
+  generations(): Promise<GenerationInfo[]>;
+  /** Whether the corpus differs from the serving generation (sizes and mtimes, then hashes of what differs). */
+  corpusStatus(): Promise<CorpusStatus>;
+  /** Re-indexes when the corpus differs from the serving generation, unless it is pinned or `reindex` is false. */
+  ensureFresh(opts?: EnsureFreshOptions): Promise<Freshness>;
   close(): Promise<void>;
 }
+
+export interface EnsureFreshOptions {
+  /** Re-index a stale corpus (default true); false only reports it (`--no-reindex`). */
+  reindex?: boolean;
+  /** Shown to a second writer that is refused. */
+  purpose?: string;
+  /** Called once a re-index is decided, before it starts (the CLI prints "re-indexing…"). */
+  onReindex?: (status: CorpusStatus) => void;
+}
+
+/**
+ * What `ensureFresh()` found and did: `fresh` (nothing to do), `reindexed` (`report`), `stale`
+ * (differs, `reindex: false`), `pinned` (differs, kept by a rollback), `missing` (no corpus
+ * folder), `busy` (another writer holds the lock), `failed` (the build failed; the previous
+ * generation still serves).
+ */
+export type Freshness =
+  | { action: 'fresh' | 'stale' | 'pinned' | 'missing'; status: CorpusStatus }
+  | { action: 'reindexed'; status: CorpusStatus; report: ReindexReport }
+  | { action: 'busy' | 'failed'; status: CorpusStatus; error: unknown };
 
 // ---------------------------------------------------------------------------------------------
 // Implementation
@@ -61,7 +97,9 @@ import { createEmbeddings } from './embeddings/index.js';
 import type { DocentEmbeddings } from './embeddings/types.js';
 import { UserError } from './errors.js';
 import { buildIndex, findServingGeneration, type BuildProgress } from './ingest/build.js';
-import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, setCurrent, verifyGeneration, type LockHandle, type Manifest } from './ingest/store.js';
+import { corpusStatus } from './ingest/freshness.js';
+import { listGenerationInfo, rollbackIndex, switchGeneration } from './ingest/generations.js';
+import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, readPin, type LockHandle, type Manifest } from './ingest/store.js';
 import { safeCorpusPath, validateUpload } from './ingest/upload.js';
 import { silentLogger, type Logger } from './log.js';
 import { LoadedIndex } from './retrieval/loaded-index.js';
@@ -95,6 +133,7 @@ export class Docent implements DocentApi {
   private index: LoadedIndex;
   private lastCheck = 0;
   private swapping: Promise<void> | null = null;
+  private freshening: Promise<Freshness> | null = null;
   private closed = false;
 
   private constructor(
@@ -297,10 +336,51 @@ export class Docent implements DocentApi {
     return this.changeCorpus(target, `removal of ${known.source}`, () => fs.rm(target, { force: true }));
   }
 
-  async rollback(): Promise<{ generation: string }> {
-    const generation = await rollbackIndex(this.config.indexDir);
+  async rollback(generation?: string, opts: { by?: string } = {}): Promise<{ generation: string }> {
+    const o = { corpusDir: this.config.corpusDir, by: opts.by ?? 'rollback', embedder: { id: this.embeddings.id, dimensions: this.embeddings.dimensions } };
+    const r = generation === undefined ? await rollbackIndex(this.config.indexDir, o) : await switchGeneration(this.config.indexDir, generation, o);
     await this.refresh(true);
-    return { generation };
+    return { generation: r.generation };
+  }
+
+  generations(): Promise<GenerationInfo[]> {
+    return listGenerationInfo(this.config.indexDir);
+  }
+
+  /** The corpus against the serving generation (picking up a newer one first, if CURRENT moved). */
+  async corpusStatus(): Promise<CorpusStatus> {
+    await this.refresh(true);
+    return corpusStatus(this.config.corpusDir, this.index.manifest, await readPin(this.config.indexDir));
+  }
+
+  /**
+   * The one "never stale" step of every front end: checks the corpus and re-indexes when it
+   * differs, unless the serving generation is pinned by a rollback (reported, kept) or the caller
+   * only wants a report. Concurrent calls share one check. Never throws for a failed or refused
+   * build: the previous generation keeps serving and the result says why.
+   */
+  ensureFresh(opts: EnsureFreshOptions = {}): Promise<Freshness> {
+    if (this.freshening) return this.freshening;
+    const run = (async (): Promise<Freshness> => {
+      const status = await this.corpusStatus();
+      if (status.fresh) return { action: 'fresh', status };
+      if (status.missing) return { action: 'missing', status };
+      if (status.pinned) return { action: 'pinned', status };
+      if (opts.reindex === false) return { action: 'stale', status };
+      opts.onReindex?.(status);
+      try {
+        const report = await this.reindexUnder(undefined, { purpose: opts.purpose ?? 'automatic re-index (corpus changed)' });
+        return { action: 'reindexed', status, report };
+      } catch (error) {
+        if ((error as UserError).code === 'INDEX_LOCKED') return { action: 'busy', status, error };
+        this.logger.warn('automatic re-index failed; the previous generation still serves', { generation: status.generation, error: (error as Error).message });
+        return { action: 'failed', status, error };
+      }
+    })();
+    this.freshening = run;
+    return run.finally(() => {
+      this.freshening = null;
+    });
   }
 
   async close(): Promise<void> {
@@ -309,24 +389,5 @@ export class Docent implements DocentApi {
   }
 }
 
-/** Points CURRENT at the newest valid generation older than the current one. */
-export async function rollbackIndex(indexDir: string): Promise<string> {
-  const lock = await acquireLock(indexDir, 'rollback');
-  try {
-    const current = await readCurrentName(indexDir);
-    const older = (await listGenerations(indexDir)).filter((g) => !current || g < current).reverse();
-    for (const g of older) {
-      try {
-        await verifyGeneration(path.join(indexDir, g));
-      } catch {
-        continue; // damaged: try the next older one
-      }
-      await lock.ensureHeld();
-      await setCurrent(indexDir, g);
-      return g;
-    }
-    throw new UserError('NO_PREVIOUS_GENERATION', `There is no earlier index generation to roll back to (current: ${current ?? 'none'}).`);
-  } finally {
-    await lock.release();
-  }
-}
+/** Kept for callers of the old location; the generation functions live in `ingest/generations.ts`. */
+export { rollbackIndex, switchGeneration } from './ingest/generations.js';

@@ -1,7 +1,10 @@
 import cliProgress from 'cli-progress';
 import { createEmbeddings } from '../embeddings/index.js';
 import { buildIndex, type BuildProgress } from '../ingest/build.js';
-import { rollbackIndex } from '../pipeline.js';
+import { changedNames, corpusStatus, describeChanges } from '../ingest/freshness.js';
+import { listGenerationInfo, rollbackIndex, switchGeneration, type GenerationInfo, type SwitchResult } from '../ingest/generations.js';
+import { readPin } from '../ingest/store.js';
+import type { Config } from '../config.js';
 import { cliConfig, cliLogger, parseCli, runMain } from './common.js';
 
 const USAGE = `Usage
@@ -11,14 +14,23 @@ Options
   --corpus DIR   corpus folder (default: DOCENT_CORPUS_DIR or ./corpus)
   --index DIR    index folder (default: DOCENT_INDEX_DIR or ./.docent/index)
   --force        write a new generation even if nothing changed
+  --list         list the kept generations (build time, chunks, documents, changes against
+                 the previous one; * marks the current one) and exit
   --rollback     switch back to the previous index generation and exit
+  --generation NAME
+                 switch to any kept generation (older or newer, e.g. gen-000003) and exit
+                 After --rollback or --generation the generation is pinned: if the corpus
+                 differs from it, ask/repl/the bot say so but do not re-index until the next
+                 \`npm run ingest\` or the next change to the corpus.
   --quiet        no progress bar
   -h, --help
 
 Examples
   npm run ingest
   npm run ingest -- --corpus ./docs --index ./.docent/docs-index
-  npm run ingest -- --rollback`;
+  npm run ingest -- --list
+  npm run ingest -- --rollback
+  npm run ingest -- --generation gen-000003`;
 
 const STAGE: Record<BuildProgress['stage'], string> = { load: 'reading', chunk: 'chunking', embed: 'embedding', index: 'indexing', write: 'writing' };
 
@@ -28,16 +40,26 @@ await runMain(async () => {
     index: { type: 'string' },
     force: { type: 'boolean', default: false },
     rollback: { type: 'boolean', default: false },
+    generation: { type: 'string' },
+    list: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   }, USAGE);
   if (!args) return;
   const v = args.values;
   if (v.help) return void process.stdout.write(USAGE + '\n');
+  if ([v.list, v.rollback, v.generation !== undefined].filter(Boolean).length > 1) {
+    process.stderr.write(`error: use one of --list, --rollback and --generation\n\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const config = cliConfig({ corpus: v.corpus, index: v.index });
-  if (v.rollback) {
-    const g = await rollbackIndex(config.indexDir);
-    process.stdout.write(`Rolled back: ${g} is serving now.\n`);
+  if (v.list) return void process.stdout.write(renderList(config.indexDir, await listGenerationInfo(config.indexDir)));
+  if (v.rollback || v.generation !== undefined) {
+    const opts = { corpusDir: config.corpusDir, by: v.rollback ? 'npm run ingest -- --rollback' : `npm run ingest -- --generation ${v.generation}` };
+    const r = v.rollback ? await rollbackIndex(config.indexDir, opts) : await switchGeneration(config.indexDir, v.generation!, opts);
+    const head = v.rollback ? `Rolled back: ${r.generation} is serving now.` : `Switched: ${r.generation} is serving now (was ${r.previous ?? 'none'}).`;
+    process.stdout.write(`${head}\n${await afterSwitch(config, r)}\n`);
     return;
   }
   const logger = cliLogger(config);
@@ -67,3 +89,29 @@ await runMain(async () => {
   ];
   process.stdout.write(out.join('\n') + '\n');
 });
+
+/** After a switch: does the corpus still match the generation now serving? (It is pinned either way.) */
+async function afterSwitch(config: Config, r: SwitchResult): Promise<string> {
+  const s = await corpusStatus(config.corpusDir, r.manifest, await readPin(config.indexDir));
+  if (s.missing) return `The corpus folder ${config.corpusDir} is missing, so it cannot be compared.`;
+  if (s.fresh) return `The corpus matches ${r.generation}.`;
+  return (
+    `The corpus differs from ${r.generation} (${describeChanges(s)}: ${changedNames(s)}). It stays pinned: ` +
+    '`npm run ask`, the REPL and the bot answer from it and say so, without re-indexing, until the next `npm run ingest` or the next change to the corpus.'
+  );
+}
+
+/** The table of `--list`: one generation a line, oldest first, * on the current one. */
+function renderList(indexDir: string, gens: GenerationInfo[]): string {
+  if (gens.length === 0) return `No index generations in ${indexDir}. Build one with \`npm run ingest\`.\n`;
+  const rows = gens.map((g) => {
+    const built = g.builtAt ? g.builtAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '?';
+    const vs = g.damaged ? `damaged: ${g.damaged}` : g.changes ? `${g.changes.added.length} added, ${g.changes.changed.length} changed, ${g.changes.removed.length} removed` : 'oldest kept';
+    const flags = [g.current ? 'current' : '', g.pinned ? 'pinned by a rollback' : ''].filter(Boolean).join(', ');
+    return [g.current ? '*' : ' ', g.generation, built, String(g.chunks ?? '?'), String(g.documents ?? '?'), vs + (flags ? `  (${flags})` : '')];
+  });
+  const head = [' ', 'generation', 'built (UTC)', 'chunks', 'docs', 'vs previous'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 3 || i === 4 ? c.padStart(widths[i]) : i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  return [`Kept generations in ${indexDir}, oldest first:`, line(head), ...rows.map(line)].join('\n') + '\n';
+}

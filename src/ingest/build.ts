@@ -10,6 +10,7 @@ import { LexicalIndex } from '../retrieval/lexical.js';
 import type { Chunk } from '../types.js';
 import { chunkDocument } from './chunker.js';
 import { loadCorpus } from './corpus.js';
+import { sameContent } from './freshness.js';
 import {
   CHUNKER_VERSION,
   FORMAT_VERSION,
@@ -17,6 +18,7 @@ import {
   activeBuilds,
   bufferToVectors,
   cleanupLeftovers,
+  clearPin,
   commitBuild,
   createBuildDir,
   listGenerations,
@@ -100,7 +102,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
   try {
     await cleanupLeftovers(indexDir);
     const prev = await findServingGeneration(indexDir, logger);
-    const { docs, skipped } = await loadCorpus(config.corpusDir, {
+    const { docs, skipped, snapshot } = await loadCorpus(config.corpusDir, {
       maxFileBytes: config.maxFileBytes,
       onProgress: (done, total, source) => progress({ stage: 'load', done, total, detail: source }),
     });
@@ -122,8 +124,14 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
       prev.manifest.embedder.dimensions === embeddings.dimensions &&
       prev.manifest.chunkerVersion === CHUNKER_VERSION;
     const base = { added, changed, removed, unchanged, skipped };
-    if (sameSetup && !opts.force && added.length === 0 && changed.length === 0 && removed.length === 0) {
+    // the recorded corpus (skipped files too) must match as well, or the staleness check, which
+    // compares files, would keep asking for a build that writes nothing
+    const sameCorpus = prev?.manifest.corpus !== undefined && sameContent(prev.manifest.corpus, snapshot);
+    if (sameSetup && sameCorpus && !opts.force && added.length === 0 && changed.length === 0 && removed.length === 0) {
       logger.info('index is up to date', { generation: prev!.manifest.generation, documents: docs.length });
+      // a build that succeeds ends any pin left by a rollback: it was asked for (npm run ingest,
+      // /reindex, an upload), or the corpus changed after the rollback
+      await clearPin(indexDir);
       return { ...base, generation: prev!.manifest.generation, chunks: prev!.manifest.chunkCount, embedded: 0, noChange: true, ms: Math.round(performance.now() - t0) };
     }
 
@@ -206,9 +214,12 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
       docs: docRecords,
       skipped,
       hnsw: { m: HNSW_M, efConstruction: HNSW_EF_CONSTRUCTION },
+      corpusDir: path.resolve(config.corpusDir),
+      corpus: snapshot,
     }, written);
     activeBuilds.delete(buildDir);
     buildDir = undefined;
+    await clearPin(indexDir);
     progress({ stage: 'write', done: steps, total: steps });
     await pruneGenerations(indexDir, config.keepGenerations);
     const report: ReindexReport = {

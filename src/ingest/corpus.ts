@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { LoadedDoc } from '../types.js';
+import type { CorpusSnapshot } from './freshness.js';
 import { loadDocumentWithWarnings, toSource, type LoadErrorCode } from './loaders/index.js';
 
 export type SkipCode = LoadErrorCode | 'SYMLINK_LOOP' | 'DUPLICATE' | 'TOO_DEEP';
@@ -19,6 +22,8 @@ export interface CorpusLoad {
   skipped: SkippedFile[];
   /** Documents that loaded with a problem worth telling (e.g. unreadable front matter). */
   warnings: Array<{ source: string; message: string }>;
+  /** Size, mtime (taken before reading) and sha256 of every file walked, for the staleness check. */
+  snapshot: CorpusSnapshot;
 }
 
 export interface CorpusOptions {
@@ -49,7 +54,9 @@ export async function loadCorpus(root: string, opts: CorpusOptions): Promise<Cor
   }
 
   const skipped: SkippedFile[] = [];
+  const takenAt = Date.now();
   const files = await walkCorpus(absRoot, skipped);
+  const snapshot: CorpusSnapshot = { takenAt, files: {} };
 
   const docs: LoadedDoc[] = [];
   const warnings: CorpusLoad['warnings'] = [];
@@ -57,11 +64,17 @@ export async function loadCorpus(root: string, opts: CorpusOptions): Promise<Cor
   let done = 0;
   for (const file of files) {
     const source = toSource(file, absRoot);
+    // stat before reading: a change after this moves the mtime past the recorded one
+    const st = await stat(file).catch(() => null);
+    // size as hashed (so a size that differs later always means other content)
+    let content: { sha256: string; bytes: number } | null = null;
     try {
       const r = await loadDocumentWithWarnings(file, absRoot, { maxFileBytes: opts.maxFileBytes });
       if (!r.ok) {
         skipped.push({ source, code: r.code, message: r.message });
+        if (st?.isFile() && st.size <= opts.maxFileBytes) content = await hashFile(file);
       } else {
+        content = { sha256: r.value.doc.contentHash, bytes: r.value.doc.bytes };
         const first = firstByHash.get(r.value.doc.contentHash);
         if (first !== undefined) {
           skipped.push({ source, code: 'DUPLICATE', message: `same content as ${first}, which is kept` });
@@ -74,11 +87,27 @@ export async function loadCorpus(root: string, opts: CorpusOptions): Promise<Cor
     } catch (err) {
       skipped.push({ source, code: 'UNREADABLE', message: `could not be loaded: ${err instanceof Error ? err.message : String(err)}` });
     }
+    if (st?.isFile()) snapshot.files[source] = { bytes: content?.bytes ?? st.size, mtimeMs: st.mtimeMs, sha256: content?.sha256 ?? null };
     done++;
     opts.onProgress?.(done, files.length, source);
   }
   skipped.sort((a, b) => byCodePoint(a.source, b.source));
-  return { docs, skipped, warnings };
+  return { docs, skipped, warnings, snapshot };
+}
+
+/** sha256 and size of a file's bytes, or null when it cannot be read. */
+export async function hashFile(file: string): Promise<{ sha256: string; bytes: number } | null> {
+  try {
+    const h = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of createReadStream(file)) {
+      h.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    return { sha256: h.digest('hex'), bytes };
+  } catch {
+    return null;
+  }
 }
 
 /**

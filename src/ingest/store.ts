@@ -4,12 +4,17 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Chunk } from '../types.js';
 import { DocentError } from '../errors.js';
+import type { CorpusSnapshot, Pin } from './freshness.js';
 import { pidAlive } from './lock.js';
 
 /**
  * On-disk layout of an index directory:
  *
  *   CURRENT               name of the generation that serves (replaced by atomic rename)
+ *   PINNED                set by an explicit rollback or switch (which generation, when, by whom, and
+ *                         the corpus as it was then); while it names the serving generation and the
+ *                         corpus has not changed since, a stale corpus is reported but not re-indexed
+ *                         automatically. Removed by the next build.
  *   gen-000007/           one complete, immutable generation
  *     manifest.json       format version, embedder, counts, per-file sizes and sha256
  *     chunks.json         the chunks, in vector order
@@ -52,6 +57,10 @@ export interface Manifest {
   skipped: Array<{ source: string; code: string; message: string }>;
   hnsw: { m: number; efConstruction: number };
   files: Record<string, { bytes: number; sha256: string }>;
+  /** The corpus folder this generation was built from (absolute). */
+  corpusDir?: string;
+  /** Size, mtime and sha256 of every corpus file the build walked: what the staleness check compares with. */
+  corpus?: CorpusSnapshot;
 }
 
 const GEN_RE = /^gen-(\d{6,})$/;
@@ -176,6 +185,26 @@ export async function setCurrent(indexDir: string, name: string): Promise<void> 
   await writeFileAtomic(path.join(indexDir, 'CURRENT'), `${name}\n`);
 }
 
+/** The pin left by an explicit rollback or switch, or null (none, or unreadable). */
+export async function readPin(indexDir: string): Promise<Pin | null> {
+  try {
+    const pin = JSON.parse(await fs.readFile(path.join(indexDir, 'PINNED'), 'utf8')) as Pin;
+    return GEN_RE.test(pin.generation) && pin.corpus?.files ? pin : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes PINNED (atomically; the caller holds the lock). */
+export async function writePin(indexDir: string, pin: Pin): Promise<void> {
+  await writeFileAtomic(path.join(indexDir, 'PINNED'), JSON.stringify(pin));
+}
+
+/** Removes PINNED (a build ends the pin; the caller holds the lock). */
+export async function clearPin(indexDir: string): Promise<void> {
+  await fs.rm(path.join(indexDir, 'PINNED'), { force: true });
+}
+
 /** Generation names present, oldest first. */
 export async function listGenerations(indexDir: string): Promise<string[]> {
   let names: string[];
@@ -243,7 +272,7 @@ export async function cleanupLeftovers(indexDir: string): Promise<string[]> {
   }
   const removed: string[] = [];
   for (const n of names) {
-    const m = /^\.build-(\d+)-|^(?:CURRENT|\.lock)\.(\d+)\.[0-9a-f]+\.(?:tmp|stale)$/.exec(n);
+    const m = /^\.build-(\d+)-|^(?:CURRENT|PINNED|\.lock)\.(\d+)\.[0-9a-f]+\.(?:tmp|stale)$/.exec(n);
     if (!m) continue;
     const pid = Number(m[1] ?? m[2]);
     if (pid !== process.pid && pidAlive(pid)) continue;

@@ -204,7 +204,10 @@ describe('generations and rollback', () => {
 
     const cli = await runIngest(['--index', index, '--corpus', corpus, '--rollback']);
     expect(cli.code, cli.stderr).toBe(0);
-    expect(cli.stdout.trim()).toBe('Rolled back: gen-000003 is serving now.');
+    const [head, status] = cli.stdout.trim().split('\n');
+    expect(head).toBe('Rolled back: gen-000003 is serving now.');
+    // the corpus (revision 4) no longer matches the generation now serving: reported, and pinned
+    expect(status).toMatch(/^The corpus differs from gen-000003 \(1 changed: zanzibar\.md\)\. It stays pinned/);
     expect(await readCurrentName(index)).toBe('gen-000003');
     // the running Docent picks up the rollback made by another process
     const a3 = await docent!.answer(q);

@@ -4,7 +4,7 @@
  * key terms are added to the query) so follow-ups stay on their subject.
  */
 import { renderRefusal } from '../../src/answer/refusal.js';
-import type { DocentApi, ReindexReport, SourceInfo } from '../../src/pipeline.js';
+import type { CorpusStatus, DocentApi, Freshness, GenerationInfo, ReindexReport, SourceInfo } from '../../src/pipeline.js';
 import type { AnswerOptions, AnswerResult, Chunk, Citation, Hit, Refusal } from '../../src/types.js';
 import { UserError } from '../../src/errors.js';
 
@@ -272,7 +272,7 @@ export class FakeDocent implements DocentApi {
     const title = /^#\s+(.*)$/m.exec(text)?.[1] ?? fileName;
     const existed = this.docs.has(fileName);
     this.docs.set(fileName, { source: fileName, title, text, indexedAt: new Date().toISOString() });
-    this.gen++;
+    this.highest = ++this.gen;
     return report(this.generation, {
       added: existed ? [] : [fileName],
       changed: existed ? [fileName] : [],
@@ -286,16 +286,53 @@ export class FakeDocent implements DocentApi {
     this.calls.push({ method: 'removeDocument', args: [source] });
     await this.pass('removeDocument', [source]);
     if (!this.docs.delete(source)) throw new UserError('SOURCE_NOT_FOUND', `No indexed document is called "${source}".`);
-    this.gen++;
+    this.highest = ++this.gen;
     return report(this.generation, { removed: [source], unchanged: [...this.docs.keys()], chunks: this.allChunks().length });
   }
 
-  async rollback(): Promise<{ generation: string }> {
-    this.calls.push({ method: 'rollback', args: [] });
-    await this.pass('rollback', []);
+  async rollback(generation?: string, opts?: { by?: string }): Promise<{ generation: string }> {
+    const args = generation === undefined ? [] : [generation, opts];
+    this.calls.push({ method: 'rollback', args });
+    await this.pass('rollback', args);
+    if (generation !== undefined) {
+      const n = Number(/^gen-(\d+)$/.exec(generation)?.[1]);
+      if (!(n >= 1 && n <= this.maxGen)) throw new UserError('NO_SUCH_GENERATION', `${generation} is not a kept generation.`);
+      this.gen = n;
+      return { generation: this.generation };
+    }
     if (this.gen <= 1) throw new UserError('NO_PREVIOUS_GENERATION', 'There is no earlier index generation to roll back to.');
     this.gen--;
     return { generation: this.generation };
+  }
+
+  /** Every generation the fake has reached is kept. */
+  private get maxGen(): number {
+    return Math.max(this.gen, this.highest);
+  }
+  private highest = 1;
+
+  async generations(): Promise<GenerationInfo[]> {
+    this.calls.push({ method: 'generations', args: [] });
+    return Array.from({ length: this.maxGen }, (_, i) => ({
+      generation: `gen-${String(i + 1).padStart(4, '0')}`,
+      builtAt: '2026-03-20T12:00:00.000Z',
+      chunks: this.allChunks().length,
+      documents: this.docs.size,
+      current: i + 1 === this.gen,
+      pinned: false,
+      changes: null,
+      damaged: null,
+    }));
+  }
+
+  /** The fake's corpus is its index: always fresh. */
+  async corpusStatus(): Promise<CorpusStatus> {
+    return { generation: this.generation, corpusDir: '', added: [], changed: [], removed: [], fresh: true, missing: false, pin: null, pinned: false, files: this.docs.size, hashed: 0, ms: 0 };
+  }
+
+  async ensureFresh(): Promise<Freshness> {
+    this.calls.push({ method: 'ensureFresh', args: [] });
+    return { action: 'fresh', status: await this.corpusStatus() };
   }
 
   async close(): Promise<void> {
