@@ -155,14 +155,16 @@ function typeOf(lw: string[], text: string): { type: AnswerType; typeWordAt: num
   if (are && (/\b(two|three|four|five|six|seven|eight|nine|ten|\d+|main|key)\b/.test(are[1]) || /[^su]s$/.test(are[2]))) return { type: 'list', typeWordAt: null };
   // "what is the name of …" wants a name
   if (/\bwhat (is|was|are|were) the names? of\b/.test(s)) return { type: 'name', typeWordAt: lw.indexOf('name') >= 0 ? lw.indexOf('name') : lw.indexOf('names') };
-  if (/\bwhen\b/.test(s) || /\bhow long ago\b/.test(s)) return { type: 'date', typeWordAt: null };
-  if (/\bwhy\b|\bhow come\b|\bfor what reason\b/.test(s)) return { type: 'reason', typeWordAt: null };
-  if (/\bhow (many|much|long|far|old|large|big|tall|high|often|fast|heavy|deep|wide|frequently)\b|\bby how\b/.test(s)) {
+  // the question word that leads decides, not one in a clause ("What sea … when he died?")
+  const q = wh >= 0 ? lw.slice(wh).join(' ') : s;
+  if (/^when\b/.test(q) || /^how long ago\b/.test(q)) return { type: 'date', typeWordAt: null };
+  if (/^why\b|^how come\b/.test(q) || /\bfor what reason\b/.test(s)) return { type: 'reason', typeWordAt: null };
+  if (/^how (many|much|long|far|old|large|big|tall|high|often|fast|heavy|deep|wide|frequently)\b/.test(q)) {
     const m = /\bhow much\b/.test(s);
     if (m && /\b(cost|costs|pay|paid|spend|spent|earn|earned|invest|invested|raise|raised|charge|charged|worth|money|revenue|funding|budget|price)\b/.test(s)) return { type: 'money', typeWordAt: null };
     return { type: 'number', typeWordAt: null };
   }
-  if (/\bwhere\b/.test(s)) return { type: 'place', typeWordAt: null };
+  if (/^where\b/.test(q)) return { type: 'place', typeWordAt: null };
   if (/^(what|how much) (does|do|did|will|would|could) .+ (cost|charge|pay|earn|spend)$/.test(s)) return { type: 'money', typeWordAt: null };
   const at = nounAfterWh();
   if (at !== null) {
@@ -172,8 +174,8 @@ function typeOf(lw: string[], text: string): { type: AnswerType; typeWordAt: num
     if (/[^s]s$/.test(lw[at]) && ['organisation', 'person', 'place'].includes(t)) return { type: 'list', typeWordAt: null };
     return { type: t, typeWordAt: TYPE_NOUN_IS_FOCUS.has(t) ? null : at };
   }
-  if (/\b(whom|whose)\b/.test(s)) return { type: 'person', typeWordAt: null };
-  if (/\bwho\b/.test(s)) {
+  if (/^(whom|whose)\b|\b(by|to|for|with) whom\b/.test(q)) return { type: 'person', typeWordAt: null };
+  if (/^who\b/.test(q)) {
     // "who is Eddie Wu?" asks what someone is; "who is the CEO?" asks for a name
     const m = /\bwho (is|was|are|were) (.+)$/.exec(s);
     if (m && !/^(the|a|an)\b/.test(m[2])) return { type: 'definition', typeWordAt: null };
@@ -303,7 +305,8 @@ export function analyzeQuestion(question: string, ctx: AnalysisContext): Questio
   return {
     language,
     type,
-    needs: NEEDS[type] ?? [],
+    // "how long" is answered by a duration or by a date ("well into the nineteenth century")
+    needs: /\bhow long\b/.test(lw.join(' ')) ? ['number', 'date'] : (NEEDS[type] ?? []),
     focus,
     subject,
     missing,

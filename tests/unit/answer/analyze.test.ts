@@ -38,6 +38,8 @@ describe('question analysis: expected answer type', () => {
     ['Is Qwen open source?', 'yesno'],
     ['qwen app launch date', 'date'],
     ['What are the most powerful class of drugs?', 'definition'],
+    ['What sea bordered the empire when its founder died?', 'description'],
+    ['The transport policy is dealt with by whom?', 'person'],
     ['What are the main risks?', 'list'],
     ["What was the name of Wu's first product?", 'name'],
   ])('%s → %s', (q, type) => {
@@ -50,6 +52,10 @@ describe('question analysis: expected answer type', () => {
     expect(analyse('who is the ceo of alibaba').needs).toEqual([]);
     expect(analyse('Which company owns Alipay?').needs).toEqual(['name']);
     expect(analyse('What is Wukong?').needs).toEqual([]);
+  });
+
+  it('"how long" is answered by a duration or a date', () => {
+    expect(analyse('For how long did the app keep its name?').needs).toEqual(['number', 'date']);
   });
 
   it('the word that names the kind of answer is not part of the focus', () => {
