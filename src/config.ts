@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { DEFAULT_THRESHOLD } from './answer/threshold.js';
@@ -177,4 +179,25 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
       feedbackFile: resolve(str(env, 'DOCENT_FEEDBACK_FILE') ?? '.docent/feedback.jsonl'),
     },
   };
+}
+
+/**
+ * The index that belongs to a corpus folder: DOCENT_INDEX_DIR for the configured corpus, else
+ * `indexes/<folder name>-<first 12 hex of the sha256 of its absolute path>` next to
+ * DOCENT_INDEX_DIR (`.docent/indexes/docs-3f2a9c1b0e4d`), so `--corpus OTHER` never reads or
+ * rebuilds the index of another corpus.
+ */
+export function indexDirForCorpus(config: Pick<Config, 'corpusDir' | 'indexDir'>, corpusDir: string): string {
+  const real = (p: string) => {
+    try {
+      return realpathSync(path.resolve(p));
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const abs = real(corpusDir);
+  if (abs === real(config.corpusDir)) return config.indexDir;
+  const name = (path.basename(abs).replace(/[^\w.-]+/g, '_').replace(/^\.+/, '') || 'corpus').slice(0, 40);
+  const hash = createHash('sha256').update(abs).digest('hex').slice(0, 12);
+  return path.join(path.dirname(config.indexDir), 'indexes', `${name}-${hash}`);
 }

@@ -1,15 +1,18 @@
 import fs from 'node:fs/promises';
 import { Docent } from '../pipeline.js';
 import { UserError } from '../errors.js';
-import { cliConfig, cliLogger, formatAnswer, parseCli, runMain, toJson } from './common.js';
+import { cliConfig, cliLogger, corpusGuard, formatAnswer, parseCli, runMain, toJson } from './common.js';
 
 const USAGE = `Usage
   npm run ask -- [options] "question"
   npm run ask -- --json --questions FILE.jsonl [options]
 
 Options
-  --corpus DIR       corpus folder (default: DOCENT_CORPUS_DIR or ./corpus)
+  --corpus DIR       corpus folder (default: DOCENT_CORPUS_DIR or ./corpus); alone, it uses that
+                     corpus's own index (.docent/indexes/<name>-<hash>)
   --index DIR        index folder (default: DOCENT_INDEX_DIR or ./.docent/index)
+  --no-reindex       if the corpus changed since the index was built, answer from the index
+                     anyway and warn (default: re-index first, with a note on stderr)
   --k N              how many retrieved chunks to return (default 5)
   --json             print JSON only on stdout (logs go to stderr)
   --questions FILE   answer every line of a JSONL file ({"id","question"}), one JSON line each
@@ -26,6 +29,7 @@ await runMain(async () => {
     k: { type: 'string' },
     json: { type: 'boolean', default: false },
     questions: { type: 'string' },
+    'no-reindex': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   }, USAGE);
   if (!args) return;
@@ -48,6 +52,7 @@ await runMain(async () => {
   const config = cliConfig({ corpus: values.corpus, index: values.index });
   const logger = cliLogger(config);
   const docent = await Docent.open(config, { logger });
+  await corpusGuard(docent, { reindex: !values['no-reindex'], purpose: 'npm run ask (corpus changed)' })();
 
   if (values.questions) {
     const text = await fs.readFile(values.questions, 'utf8').catch((err) => {

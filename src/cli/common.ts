@@ -1,9 +1,11 @@
 import { closestLine } from '../answer/refusal.js';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, type Config, type Env } from '../config.js';
+import { indexDirForCorpus, loadConfig, type Config, type Env } from '../config.js';
 import { errorMessage, isUserError } from '../errors.js';
+import { changedNames, describeChanges } from '../ingest/freshness.js';
 import { createLogger, redact, type Logger } from '../log.js';
+import type { DocentApi, Freshness } from '../pipeline.js';
 import type { AnswerResult } from '../types.js';
 
 /** Parses argv; on a bad option prints the message and usage, sets exitCode 2 and returns null. */
@@ -17,9 +19,10 @@ export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(argv
   }
 }
 
-/** Config from env with --corpus/--index overrides. */
+/** Config from env with --corpus/--index overrides; `--corpus` alone uses that corpus's own index. */
 export function cliConfig(over: { corpus?: string; index?: string }, env?: Env): Config {
   const cfg = loadConfig(env);
+  if (over.corpus && !over.index) cfg.indexDir = indexDirForCorpus(cfg, over.corpus);
   if (over.corpus) cfg.corpusDir = path.resolve(over.corpus);
   if (over.index) cfg.indexDir = path.resolve(over.index);
   return cfg;
@@ -76,4 +79,54 @@ export function formatAnswer(r: AnswerResult): string {
     }
   }
   return lines.join('\n');
+}
+
+/** How the corpus differs, with the first few names: "1 added: quokka.md". */
+function differs(f: Freshness): string {
+  return `${describeChanges(f.status)}: ${changedNames(f.status)}`;
+}
+
+/** The staleness note for the terminal (after "re-indexing… " when a re-index was started), or null. */
+export function freshnessLine(f: Freshness): string | null {
+  const gen = f.status.generation;
+  const why = (e: unknown) => (isUserError(e) ? e.message : redact(errorMessage(e))).replace(/\.$/, '');
+  switch (f.action) {
+    case 'fresh':
+      return null;
+    case 'reindexed':
+      return f.report.noChange ? `done (nothing to re-index; ${f.report.generation})` : `done (${f.report.generation}, ${(f.report.ms / 1000).toFixed(1)} s)`;
+    case 'busy':
+      return `not now: ${why(f.error)}. Answering from ${gen}.`;
+    case 'failed':
+      return `failed: ${why(f.error)}. Answering from ${gen}, which still serves.`;
+    case 'stale':
+      return `warning: the corpus differs from index ${gen} (${differs(f)}); answering from it anyway (--no-reindex). \`npm run ingest\` updates it.`;
+    case 'pinned':
+      return `note: index ${gen} is pinned by a rollback (${f.status.pin?.by}, ${f.status.pin?.pinnedAt}); the corpus differs from it (${differs(f)}) and is not re-indexed until \`npm run ingest\` or the next corpus change.`;
+    case 'missing':
+      return `warning: the corpus folder ${f.status.corpusDir} is missing; answering from index ${gen}.`;
+  }
+}
+
+/**
+ * The CLI's side of "never stale": before answering, `docent.ensureFresh()` (the one check the
+ * REPL and the bot use too) re-indexes a changed corpus, with a one-line note on stderr
+ * ("corpus changed (1 added): re-indexing… done (gen-000002, 0.4 s)"), or with `reindex: false`
+ * only warns. Returns a function to call before each question; a warning is printed once per
+ * state, not before every question of a REPL session.
+ */
+export function corpusGuard(docent: DocentApi, opts: { reindex: boolean; purpose: string; write?: (s: string) => void }): () => Promise<void> {
+  const write = opts.write ?? ((s: string) => void process.stderr.write(s));
+  let last: string | null = null;
+  return async () => {
+    const f = await docent.ensureFresh({
+      reindex: opts.reindex,
+      purpose: opts.purpose,
+      onReindex: (s) => write(`corpus changed (${describeChanges(s)}): re-indexing… `),
+    });
+    const line = freshnessLine(f);
+    const started = f.action === 'reindexed' || f.action === 'busy' || f.action === 'failed';
+    if (line && (started || line !== last)) write(line + '\n');
+    last = started ? null : line;
+  };
 }

@@ -7,11 +7,11 @@ import { redact } from '../log.js';
 import { remember } from '../conversation.js';
 import { Docent } from '../pipeline.js';
 import type { AnswerResult, Turn } from '../types.js';
-import { cliConfig, cliLogger, formatAnswer, parseCli, runMain } from './common.js';
+import { cliConfig, cliLogger, corpusGuard, formatAnswer, parseCli, runMain } from './common.js';
 import { commandAlias, handleCtrlC } from './repl-input.js';
 
 const USAGE = `Usage
-  npm run repl -- [--corpus DIR] [--index DIR]
+  npm run repl -- [--corpus DIR] [--index DIR] [--no-reindex]
 
 Ask questions one after another; follow-ups ("When was it announced?") use the conversation.
 
@@ -40,12 +40,14 @@ function why(r: AnswerResult | null): string {
 }
 
 await runMain(async () => {
-  const args = parseCli(process.argv.slice(2), { corpus: { type: 'string' }, index: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } }, USAGE);
+  const args = parseCli(process.argv.slice(2), { corpus: { type: 'string' }, index: { type: 'string' }, 'no-reindex': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, USAGE);
   if (!args) return;
   const config = cliConfig({ corpus: args.values.corpus, index: args.values.index });
   if (args.values.help) return void process.stdout.write(USAGE.replace('{k}', String(config.topK)) + '\n');
   const logger = cliLogger(config);
   const docent = await Docent.open(config, { logger });
+  // before each question: re-index a changed corpus (a note on stderr), or warn with --no-reindex
+  const ensureFresh = corpusGuard(docent, { reindex: !args.values['no-reindex'], purpose: 'npm run repl (corpus changed)' });
   const historyFile = path.join(path.dirname(config.indexDir), 'repl_history');
   let saved: string[] = [];
   try {
@@ -91,6 +93,7 @@ await runMain(async () => {
       } else if (input.startsWith(':')) {
         print(`Unknown command ${input}. Try :help.`);
       } else {
+        await ensureFresh();
         last = await docent.answer(input, { k, history: turns });
         turns = remember(turns, { question: last.question, answer: last.answer });
         print(formatAnswer(last));
