@@ -32,6 +32,16 @@ export interface Config {
    */
   efSearch: number;
   keepGenerations: number;
+  /**
+   * How the bot notices corpus changes: `auto` (fs.watch, recursive; polling where that is not
+   * available), `poll` (a cheap check every `watchPollMs`; for network or bind-mounted folders
+   * whose changes raise no events), `off`.
+   */
+  watch: 'auto' | 'poll' | 'off';
+  /** Quiet time after the last corpus event before the bot checks and re-indexes, ms. */
+  watchDebounceMs: number;
+  /** Interval of the check when polling, ms. */
+  watchPollMs: number;
   /** Minimum support for an answer (0–1); below it the bot says the documents do not answer. */
   answerThreshold: number;
   maxFileBytes: number;
@@ -160,6 +170,9 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     topK: int(env, 'DOCENT_TOP_K', 5, 1, 50),
     efSearch: int(env, 'DOCENT_EF_SEARCH', 512, 10, 5000),
     keepGenerations: int(env, 'DOCENT_KEEP_GENERATIONS', 3, 1, 100),
+    watch: oneOf(env, 'DOCENT_WATCH', ['auto', 'poll', 'off'] as const, 'auto'),
+    watchDebounceMs: int(env, 'DOCENT_WATCH_DEBOUNCE_MS', 1000, 0, 600_000),
+    watchPollMs: int(env, 'DOCENT_WATCH_POLL_MS', 10_000, 10, 3_600_000),
     answerThreshold: fraction(env, 'DOCENT_ANSWER_THRESHOLD', DEFAULT_THRESHOLD),
     maxFileBytes: int(env, 'DOCENT_MAX_FILE_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxQuestionChars: int(env, 'DOCENT_MAX_QUESTION_CHARS', 500, 10, 10_000),

@@ -5,6 +5,7 @@
  */
 import { Client, Events, GatewayIntentBits, Partials, type ClientOptions } from 'discord.js';
 import type { Config } from '../config.js';
+import type { CorpusWatcher } from '../ingest/watch.js';
 import { addSecret, type Logger } from '../log.js';
 import type { DocentApi } from '../pipeline.js';
 import type { AnswerResult } from '../types.js';
@@ -15,6 +16,7 @@ import { ConversationStore } from './conversations.js';
 import { DiscordStartError, TOKEN_MISSING_MESSAGE, tokenInvalidError } from './errors.js';
 import { events } from './event-list.js';
 import type { AnyEvent } from './events/index.js';
+import { startCorpusWatch } from './corpus-watch.js';
 import { FeedbackStore } from './feedback.js';
 import { AnswerLimiter } from './limiter.js';
 import { LruCache } from './lru-cache.js';
@@ -39,6 +41,8 @@ export interface Bot {
   stop(): Promise<void>;
   /** Resolves once no event handler is running (tests wait on it instead of sleeping). */
   idle(): Promise<void>;
+  /** The corpus watcher once started (null with DOCENT_WATCH=off or before `start()`). */
+  readonly corpusWatch: CorpusWatcher | null;
 }
 
 /** The fewest intents that work; Message Content only when enabled (mentions and DMs work without). */
@@ -107,9 +111,13 @@ export function createBot(opts: CreateBotOptions): Bot {
   }
 
   let stopped = false;
+  let corpusWatch: CorpusWatcher | null = null;
   return {
     client,
     context,
+    get corpusWatch() {
+      return corpusWatch;
+    },
     async start() {
       const token = config.discord.token;
       if (!token) throw new DiscordStartError('DISCORD_TOKEN_MISSING', TOKEN_MISSING_MESSAGE);
@@ -123,10 +131,13 @@ export function createBot(opts: CreateBotOptions): Bot {
         throw err;
       }
       await ready;
+      // re-indexes on its own when the corpus changes, and tells the moderator channel
+      if (!stopped) corpusWatch = startCorpusWatch(context);
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      await corpusWatch?.close();
       await client.destroy();
       logger.info('discord client stopped');
     },

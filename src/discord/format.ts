@@ -6,7 +6,7 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed, type APIEmbedField } from 'discord.js';
 import { explainAnalysis } from '../answer/explain.js';
 import { renderRefusal } from '../answer/refusal.js';
-import type { ReindexReport, SourceInfo } from '../pipeline.js';
+import type { CorpusStatus, Freshness, ReindexReport, SourceInfo } from '../pipeline.js';
 import type { AnswerResult, Citation } from '../types.js';
 import { splitMessage } from './split-message.js';
 
@@ -166,4 +166,38 @@ export function renderReport(action: string, r: ReindexReport): string {
   ];
   for (const s of r.skipped.slice(0, 10)) lines.push(`  – \`${s.source}\`: ${s.code} — ${truncate(s.message, 200)}`);
   return lines.join('\n');
+}
+
+function names(items: string[], max = 5): string {
+  const shown = items.slice(0, max).map((s) => `\`${s}\``).join(', ');
+  return items.length > max ? `${shown}, … ${items.length - max} more` : shown;
+}
+
+/** "1 added (`a.md`), 1 removed (`b.md`)": how the corpus differs from a generation. */
+export function renderCorpusDiff(s: CorpusStatus): string {
+  const part = (n: string[], label: string) => (n.length ? `${n.length} ${label} (${names(n)})` : '');
+  return [part(s.added, 'added'), part(s.changed, 'changed'), part(s.removed, 'removed')].filter(Boolean).join(', ') || 'no change';
+}
+
+/** The line after a rollback: does the corpus still match the generation now serving? */
+export function renderRollback(generation: string, status: CorpusStatus | null, named = false): string {
+  const head = `${named ? 'Switched' : 'Rolled back'}: answers now come from index generation \`${generation}\`.`;
+  if (!status || status.fresh) return head;
+  if (status.missing) return `${head}\nThe corpus folder is missing, so it cannot be compared.`;
+  return `${head}\nThe corpus differs from it: ${renderCorpusDiff(status)}. It stays pinned — no automatic re-index — until \`/reindex\` or the next change to the corpus.`;
+}
+
+/** Posted to the moderators when the bot could not or would not bring the index up to date on its own. */
+export function renderFreshnessProblem(f: Freshness): string | null {
+  const s = f.status;
+  switch (f.action) {
+    case 'pinned':
+      return `📌 The corpus changed (${renderCorpusDiff(s)}), but index generation \`${s.generation}\` is pinned by a rollback (${s.pin?.by ?? 'rollback'}, ${s.pin?.pinnedAt ?? ''}): it keeps serving until \`/reindex\` or the next corpus change.`;
+    case 'failed':
+      return `⚠️ The corpus changed (${renderCorpusDiff(s)}), but the automatic re-index failed: ${truncate(f.error instanceof Error ? f.error.message : String(f.error), 500)}. Index generation \`${s.generation}\` still serves.`;
+    case 'missing':
+      return `⚠️ The corpus folder \`${truncate(s.corpusDir, 200)}\` is missing; index generation \`${s.generation}\` still serves.`;
+    default:
+      return null;
+  }
 }

@@ -37,6 +37,8 @@ export function standInEnv(standIn: DiscordStandIn, dir: string): Env {
     DISCORD_RATE_LIMIT_PER_MINUTE: '1000',
     DISCORD_MAX_IN_FLIGHT: '50',
     DISCORD_MAX_UPLOAD_BYTES: '4096',
+    // the corpus watcher is tested on its own (discord-corpus.test.ts sets DOCENT_WATCH=auto)
+    DOCENT_WATCH: 'off',
   };
 }
 

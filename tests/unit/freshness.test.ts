@@ -1,5 +1,6 @@
 /**
- * The staleness check's comparison (sizes and mtimes first, hashes only of what differs).
+ * The staleness check's comparison (sizes and mtimes first, hashes only of what differs) and the
+ * corpus watcher's scheduling (polling mode, so no file-system timing is involved).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -8,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadCorpus } from '../../src/ingest/corpus.js';
 import { Hasher, RACY_MS, diffCorpus, sameContent, scanCorpus, snapshotCorpus, type CorpusSnapshot } from '../../src/ingest/freshness.js';
 import { parseGenerationName } from '../../src/ingest/generations.js';
+import { watchCorpus } from '../../src/ingest/watch.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -106,5 +108,38 @@ describe('generation names', () => {
     expect(parseGenerationName('gen-7')).toBe('gen-000007');
     expect(parseGenerationName(' 7 ')).toBe('gen-000007');
     expect(() => parseGenerationName('../gen-1')).toThrow(/not a generation name/);
+  });
+});
+
+describe('watchCorpus (polling)', () => {
+  it('checks once at start, never runs two checks at once, and retry() runs the check again', async () => {
+    let calls = 0;
+    let release!: () => void;
+    let arrived!: () => void;
+    const firstArrived = new Promise<void>((r) => (arrived = r));
+    const held = new Promise<void>((r) => (release = r));
+    const w = watchCorpus(
+      dir,
+      async () => {
+        calls++;
+        if (calls === 1) {
+          arrived();
+          await held;
+          w.retry(0); // asked for from inside a check: runs once the check is over
+        }
+      },
+      { mode: 'poll', debounceMs: 0, pollMs: 3_600_000 },
+    );
+    expect(w.mode).toBe('poll');
+    await firstArrived;
+    const settled = w.settled();
+    let done = false;
+    void settled.then(() => (done = true));
+    await Promise.resolve();
+    expect(done).toBe(false);
+    release();
+    await settled;
+    expect(calls).toBe(2);
+    await w.close();
   });
 });

@@ -20,7 +20,7 @@ export const HELP_TEXT = [
   '• `/reindex` — re-read the corpus and index what changed (answers keep working meanwhile).',
   '• `/add file:<attachment>` — add or replace a document (.md, .txt, .html, .pdf).',
   '• `/remove source:<name>` — remove a document.',
-  '• `/rollback` — switch back to the previous index generation.',
+  '• `/rollback [generation:<name>]` — switch back to the previous index generation, or to any kept one (also a newer one). The corpus is not re-indexed automatically until `/reindex` or its next change.',
 ].join('\n');
 
 export default {
