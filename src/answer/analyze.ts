@@ -131,10 +131,10 @@ function tokenize(q: string): Token[] {
   return out;
 }
 
-function typeOf(lw: string[], text: string): { type: AnswerType; typeWordAt: number | null } {
+function typeOf(lw: string[], text: string, clauseStart = 0): { type: AnswerType; typeWordAt: number | null } {
   const s = lw.join(' ');
   const first = lw[0] ?? '';
-  const wh = lw.findIndex((w) => WH.has(w));
+  const wh = lw.findIndex((w, i) => i >= clauseStart && WH.has(w));
   // the noun that follows "what/which" (skipping an adjective or two) may name the kind of answer
   const nounAfterWh = (): number | null => {
     if (wh < 0 || !['what', 'which'].includes(lw[wh])) return null;
@@ -248,7 +248,11 @@ export function analyzeQuestion(question: string, ctx: AnalysisContext): Questio
   const lw = tokens.map((t) => t.lower);
   const text = corrections.length ? lw.join(' ') + (/\?\s*$/.test(question) ? '?' : '') : question;
 
-  const { type, typeWordAt } = typeOf(lw, question);
+  // "When imperialism changes a state's norms, what is it called?": the question is the last clause
+  const comma = question.lastIndexOf(',');
+  const afterComma = comma < 0 ? -1 : tokens.findIndex((t) => t.index > comma);
+  const clauseStart = afterComma >= 0 && lw.slice(afterComma).some((w) => WH.has(w)) ? afterComma : 0;
+  const { type, typeWordAt } = typeOf(lw, question, clauseStart);
   const counted = (() => {
     const m = /\bhow (?:many|much) (\w+)/.exec(lw.join(' '));
     return m && !AUX.has(m[1]) ? m[1] : null;

@@ -40,6 +40,7 @@ describe('question analysis: expected answer type', () => {
     ['What are the most powerful class of drugs?', 'definition'],
     ['What sea bordered the empire when its founder died?', 'description'],
     ['The transport policy is dealt with by whom?', 'person'],
+    ['When a state changes its norms, why does it happen?', 'reason'],
     ['What are the main risks?', 'list'],
     ["What was the name of Wu's first product?", 'name'],
   ])('%s → %s', (q, type) => {
