@@ -362,19 +362,34 @@ export class Docent implements DocentApi {
   ensureFresh(opts: EnsureFreshOptions = {}): Promise<Freshness> {
     if (this.freshening) return this.freshening;
     const run = (async (): Promise<Freshness> => {
-      const status = await this.corpusStatus();
-      if (status.fresh) return { action: 'fresh', status };
-      if (status.missing) return { action: 'missing', status };
-      if (status.pinned) return { action: 'pinned', status };
-      if (opts.reindex === false) return { action: 'stale', status };
-      opts.onReindex?.(status);
+      const first = await this.corpusStatus();
+      const verdict = (st: CorpusStatus): Freshness | null =>
+        st.fresh ? { action: 'fresh', status: st } : st.missing ? { action: 'missing', status: st } : st.pinned ? { action: 'pinned', status: st } : null;
+      const early = verdict(first);
+      if (early) return early;
+      if (opts.reindex === false) return { action: 'stale', status: first };
+      const purpose = opts.purpose ?? 'automatic re-index (corpus changed)';
+      let lock: LockHandle;
       try {
-        const report = await this.reindexUnder(undefined, { purpose: opts.purpose ?? 'automatic re-index (corpus changed)' });
+        lock = await acquireLock(this.config.indexDir, purpose);
+      } catch (error) {
+        if ((error as UserError).code === 'INDEX_LOCKED') return { action: 'busy', status: first, error };
+        return { action: 'failed', status: first, error };
+      }
+      let status = first;
+      try {
+        // again under the lock: a rollback (pin) or a build that finished since the first look wins
+        status = await this.corpusStatus();
+        const now = verdict(status);
+        if (now) return now;
+        opts.onReindex?.(status);
+        const report = await this.reindexUnder(lock, { purpose });
         return { action: 'reindexed', status, report };
       } catch (error) {
-        if ((error as UserError).code === 'INDEX_LOCKED') return { action: 'busy', status, error };
         this.logger.warn('automatic re-index failed; the previous generation still serves', { generation: status.generation, error: (error as Error).message });
         return { action: 'failed', status, error };
+      } finally {
+        await lock.release();
       }
     })();
     this.freshening = run;

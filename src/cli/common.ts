@@ -86,8 +86,8 @@ function differs(f: Freshness): string {
   return `${describeChanges(f.status)}: ${changedNames(f.status)}`;
 }
 
-/** The staleness note for the terminal (after "re-indexing… " when a re-index was started), or null. */
-export function freshnessLine(f: Freshness): string | null {
+/** The staleness note for the terminal (the end of "re-indexing… " when `started`), or null. */
+export function freshnessLine(f: Freshness, started = false): string | null {
   const gen = f.status.generation;
   const why = (e: unknown) => (isUserError(e) ? e.message : redact(errorMessage(e))).replace(/\.$/, '');
   switch (f.action) {
@@ -96,9 +96,11 @@ export function freshnessLine(f: Freshness): string | null {
     case 'reindexed':
       return f.report.noChange ? `done (nothing to re-index; ${f.report.generation})` : `done (${f.report.generation}, ${(f.report.ms / 1000).toFixed(1)} s)`;
     case 'busy':
-      return `not now: ${why(f.error)}. Answering from ${gen}.`;
+      return `warning: the corpus differs from index ${gen} (${differs(f)}), but it cannot be re-indexed now: ${why(f.error)}. Answering from ${gen}.`;
     case 'failed':
-      return `failed: ${why(f.error)}. Answering from ${gen}, which still serves.`;
+      return started
+        ? `failed: ${why(f.error)}. Answering from ${gen}, which still serves.`
+        : `warning: the corpus differs from index ${gen} (${differs(f)}), but re-indexing failed: ${why(f.error)}. Answering from ${gen}, which still serves.`;
     case 'stale':
       return `warning: the corpus differs from index ${gen} (${differs(f)}); answering from it anyway (--no-reindex). \`npm run ingest\` updates it.`;
     case 'pinned':
@@ -119,13 +121,17 @@ export function corpusGuard(docent: DocentApi, opts: { reindex: boolean; purpose
   const write = opts.write ?? ((s: string) => void process.stderr.write(s));
   let last: string | null = null;
   return async () => {
+    let started = false;
     const f = await docent.ensureFresh({
       reindex: opts.reindex,
       purpose: opts.purpose,
-      onReindex: (s) => write(`corpus changed (${describeChanges(s)}): re-indexing… `),
+      onReindex: (s) => {
+        started = true;
+        write(`corpus changed (${describeChanges(s)}): re-indexing… `);
+      },
     });
-    const line = freshnessLine(f);
-    const started = f.action === 'reindexed' || f.action === 'busy' || f.action === 'failed';
+    const line = freshnessLine(f, started);
+    // a started line is always finished; a warning is not repeated before every REPL question
     if (line && (started || line !== last)) write(line + '\n');
     last = started ? null : line;
   };

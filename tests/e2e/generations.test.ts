@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { buildIndex } from '../../src/ingest/build.js';
 import { listGenerationInfo, switchGeneration } from '../../src/ingest/generations.js';
-import { listGenerations, readCurrentName, readPin } from '../../src/ingest/store.js';
+import { acquireLock, listGenerations, readCurrentName, readPin } from '../../src/ingest/store.js';
 import { createLogger } from '../../src/log.js';
 import { Docent } from '../../src/pipeline.js';
 import { RecordingEmbeddings, makeWorkspace, runIngest, testConfig } from '../support/lifecycle-helpers.js';
@@ -18,7 +18,18 @@ import { RecordingEmbeddings, makeWorkspace, runIngest, testConfig } from '../su
 let ws: Awaited<ReturnType<typeof makeWorkspace>>;
 let config: Config;
 let docent: Docent;
-const emb = new RecordingEmbeddings();
+/** Records calls; `failNext` makes the next embedding call fail (a build that fails). */
+class FailingEmbeddings extends RecordingEmbeddings {
+  failNext = false;
+  override async embedDocuments(texts: string[]): Promise<number[][]> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('embedding endpoint unreachable');
+    }
+    return super.embedDocuments(texts);
+  }
+}
+const emb = new FailingEmbeddings();
 const chunks: Record<string, number> = {};
 
 const QUOKKA = '# Quokka facts\n\nThe quokka is a small marsupial that lives on Rottnest Island.\n';
@@ -132,5 +143,27 @@ describe('switching generations', () => {
     expect(r.generation).toBe('gen-000005');
     expect(await readPin(ws.index)).toBeNull();
     expect((await docent.ensureFresh()).action).toBe('fresh');
+  });
+});
+
+describe('ensureFresh when it cannot build', () => {
+  it('GIVEN another writer holds the lock, or the build fails THEN it says so (busy, failed), builds nothing and the previous generation keeps serving', async () => {
+    await fs.writeFile(path.join(ws.corpus, 'koala.md'), '# Koalas\n\nThe koala sleeps up to twenty hours a day.\n');
+    const serving = docent.generation;
+    const held = await acquireLock(ws.index, 'test holder');
+    try {
+      const busy = await docent.ensureFresh();
+      expect(busy.action).toBe('busy');
+      if (busy.action === 'busy') expect((busy.error as Error).message).toMatch(/^Another re-index is running \(test holder, pid \d+/);
+    } finally {
+      await held.release();
+    }
+    emb.failNext = true;
+    const failed = await docent.ensureFresh();
+    expect(failed.action).toBe('failed');
+    expect(failed.status.added).toEqual(['koala.md']);
+    expect(docent.generation).toBe(serving);
+    expect(await readCurrentName(ws.index)).toBe(serving);
+    expect((await docent.ensureFresh()).action).toBe('reindexed');
   });
 });
