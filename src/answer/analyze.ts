@@ -54,6 +54,8 @@ export interface QuestionAnalysis {
 
   /** For "how many X" / "how much X": the noun counted (an answer's number should be about it). */
   counted: string | null;
+  /** "Which battle …", "What sea …": the noun the answer is an instance of (often part of its name: "Battle of Dalan Balzhut"). */
+  kind: string | null;
   /** The question with typos corrected (what retrieval and scoring use). */
   text: string;
 }
@@ -257,6 +259,12 @@ export function analyzeQuestion(question: string, ctx: AnalysisContext): Questio
     const m = /\bhow (?:many|much) (\w+)/.exec(lw.join(' '));
     return m && !AUX.has(m[1]) ? m[1] : null;
   })();
+  const kind = (() => {
+    const m = /^(?:what|which) (\w+)(?: (\w+))? (?:did|does|do|was|were|is|are|has|have|had|\w+ed)\b/.exec(lw.join(' '));
+    if (!m) return null;
+    const noun = m[2] ?? m[1];
+    return TYPE_NOUNS[noun] || isStopword(noun) || noun.length < 3 ? null : noun;
+  })();
   const listSize = (() => {
     for (const w of lw) {
       if (NUMBER_WORDS[w]) return NUMBER_WORDS[w];
@@ -318,6 +326,7 @@ export function analyzeQuestion(question: string, ctx: AnalysisContext): Questio
     corrections,
     listSize,
     counted,
+    kind,
     text,
   };
 }

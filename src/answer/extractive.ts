@@ -92,7 +92,7 @@ export async function extractAnswer(
   const off = new Set(opts.ablate ?? []);
   const hits = out.hits;
   let analysis = opts.analysis ?? analyzeFor(question, index, embeddings, W);
-  if (off.has('typing')) analysis = { ...analysis, type: 'description', needs: [], counted: null, listSize: null };
+  if (off.has('typing')) analysis = { ...analysis, type: 'description', needs: [], counted: null, listSize: null, kind: null };
   const view = questionView(analysis);
   const refuse = (refusal: Refusal, support = 0): Extracted => ({
     answered: false,

@@ -131,7 +131,9 @@ export function scoreUnits(input: ScoringInput): Scored[] {
     // a forecast does not answer a question of fact: "who won the 2022 prize" is not answered by
     // "the prize will be announced in October 2022" (unless the question itself looks ahead)
     const forecastOnly = !asksAhead && FORECAST.test(body);
-    const softBonus = input.typed ? softTypeBonus(a, u, W, questionWords) : 0;
+    let softBonus = input.typed ? softTypeBonus(a, u, W, questionWords) : 0;
+    // "which battle" answered by "the Battle of Dalan Balzhut": a name that says what kind of thing it is
+    if (input.typed && a.kind && newCandidates(body, ['name'], questionWords).some((c) => words(c.text).includes(a.kind!))) softBonus += W.typeBonus;
     const bonus = (candidates.length ? W.typeBonus : 0) + softBonus;
     const typeEvidence = candidates.length > 0 || softBonus > 0;
 

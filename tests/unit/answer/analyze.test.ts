@@ -55,6 +55,12 @@ describe('question analysis: expected answer type', () => {
     expect(analyse('What is Wukong?').needs).toEqual([]);
   });
 
+  it('"which battle" remembers the kind of thing asked for (often part of the answer\'s name)', () => {
+    expect(analyse('Which battle did Alibaba lose?').kind).toBe('battle');
+    expect(analyse('What sea bordered the empire?').kind).toBe('sea');
+    expect(analyse('Which company owns Alipay?').kind).toBeNull();
+  });
+
   it('"how long" is answered by a duration or a date', () => {
     expect(analyse('For how long did the app keep its name?').needs).toEqual(['number', 'date']);
   });
