@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import type { Chunk, ChunkKind, LoadedDoc } from '../types.js';
 
 /**
@@ -259,6 +258,9 @@ function splitLong(text: string, b: Block, maxChars: number): Block[] {
  * its offsets and lines stay exact.
  */
 async function splitOversized(text: string, b: Block, maxChars: number): Promise<Block[]> {
+  // imported here, not at the top: LangChain's module graph would cost every cold `ask` (which
+  // imports this module for its line helpers) ~0.4 s
+  const { RecursiveCharacterTextSplitter } = await import('@langchain/textsplitters');
   const splitter = new RecursiveCharacterTextSplitter({ chunkSize: maxChars, chunkOverlap: 0, separators: ['\n', '; ', ', ', ' ', ''] });
   const pieces = await splitter.splitText(text.slice(b.start, b.end));
   const out: Block[] = [];
