@@ -67,7 +67,7 @@ describe('splitMessage', () => {
         for (const p of parts) expect(p.length).toBeLessThanOrEqual(max);
         expect(norm(parts.join(' '))).toBe(norm(t));
       }),
-      { numRuns: 200 },
+      { numRuns: 200, seed: Number(process.env.DOCENT_FC_SEED ?? 20261128) },
     );
   });
 
@@ -91,7 +91,7 @@ describe('splitMessage', () => {
         }
         expect(norm(parts.join(' '))).toBe(norm(t));
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: Number(process.env.DOCENT_FC_SEED ?? 20261129) },
     );
   });
 });

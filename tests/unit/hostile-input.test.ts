@@ -121,11 +121,13 @@ describe('hostile questions', () => {
           return;
         }
         expect(r.answer).not.toMatch(/@(everyone|here)|<@/i);
-        // (a mention glued to a following word survives in the echoed question: see the known-bug test below)
-        expect(r.question).not.toMatch(/@(everyone|here)\b|<@/i);
+        // (a mention glued to a following word survives in the echoed question: see the known-bug test below;
+        // "<@A" is no mention: Discord's syntax is <@id>, <@!id>, <@&id>)
+        expect(r.question).not.toMatch(/@(everyone|here)\b|<@[!&]?\d+>/i);
         expect(r.answer).not.toContain(TOKEN);
       }),
-      { numRuns: 200 },
+      // a fixed seed keeps CI deterministic; DOCENT_FC_SEED explores others
+      { numRuns: 200, seed: Number(process.env.DOCENT_FC_SEED ?? 20261126) },
     );
   }, 60_000);
 
@@ -189,7 +191,7 @@ describe('hostile uploads through Docent.addDocument', () => {
       fc.asyncProperty(seg, seg, fc.constantFrom('../', '..\\', '/', '\\', '/../', './../'), fc.constantFrom('.md', '.txt', '.html', '.pdf'), async (a, b, sep, ext) => {
         await expectRejectedUntouched(`${a}${sep}${b}${ext}`, TEXT);
       }),
-      { numRuns: 100 },
+      { numRuns: 100, seed: Number(process.env.DOCENT_FC_SEED ?? 20261127) },
     );
   }, 60_000);
 });
