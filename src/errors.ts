@@ -29,3 +29,18 @@ export function isUserError(err: unknown): err is UserError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Error codes of a full disk (or a used-up quota). */
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * A full disk as one clear line instead of a stack trace: `UserError` DISK_FULL naming the folder
+ * whose disk is full and what was (not) done, or null when `err` is something else.
+ * `dir` is the folder being written; `outcome` says what that means ("the previous index still serves").
+ */
+export function diskFullError(err: unknown, dir: string, outcome: string): UserError | null {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (!code || !DISK_FULL_CODES.has(code)) return null;
+  const why = code === 'EDQUOT' ? 'the disk quota is used up' : 'there is no space left';
+  return new UserError('DISK_FULL', `Could not write to ${dir}: ${why} on its disk (${code}); ${outcome}. Free some space and try again.`, { cause: err });
+}

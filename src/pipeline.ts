@@ -86,6 +86,7 @@ export type Freshness =
 // ---------------------------------------------------------------------------------------------
 // Implementation
 
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.js';
@@ -95,12 +96,14 @@ import { llmAnswer } from './answer/llm.js';
 import { cleanQuestion } from './answer/question.js';
 import { createEmbeddings } from './embeddings/index.js';
 import type { DocentEmbeddings } from './embeddings/types.js';
-import { UserError } from './errors.js';
+import { diskFullError, UserError } from './errors.js';
 import { buildIndex, findServingGeneration, type BuildProgress } from './ingest/build.js';
 import { corpusStatus } from './ingest/freshness.js';
 import { listGenerationInfo, rollbackIndex, switchGeneration } from './ingest/generations.js';
 import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, readPin, type LockHandle, type Manifest } from './ingest/store.js';
-import { safeCorpusPath, validateUpload } from './ingest/upload.js';
+import { corpusPath, entryKind, moveAside, putBack, removeDeadTemps, replaceFile } from './ingest/corpus-files.js';
+import { pidAlive } from './ingest/lock.js';
+import { displayName, safeCorpusPath, validateUpload } from './ingest/upload.js';
 import { silentLogger, type Logger } from './log.js';
 import { LoadedIndex } from './retrieval/loaded-index.js';
 import { search } from './retrieval/search.js';
@@ -240,7 +243,13 @@ export class Docent implements DocentApi {
     const foreign = ans.refusal?.reason === 'unsupported-language';
     if ((ans.answered || foreign) && out.hits.length && this.config.answerer.startsWith('llm:')) {
       const c = this.config;
-      const llm = await llmAnswer(q.value, out.hits, index, { baseUrl: c.llmBaseUrl, model: c.answerer.slice(4), apiKey: c.llmApiKey, timeoutMs: c.llmTimeoutMs }, this.logger);
+      const llm = await llmAnswer(
+        q.value,
+        out.hits,
+        index,
+        { baseUrl: c.llmBaseUrl, model: c.answerer.slice(4), apiKey: c.llmApiKey, timeoutMs: c.llmTimeoutMs, maxReplyBytes: c.llmMaxReplyBytes, language: foreign ? 'other' : 'en', readerChunkIds: ans.citations.map((x) => x.chunkId) },
+        this.logger,
+      );
       if (llm) Object.assign(ans, llm, { answered: true, refusal: undefined, closest: [] });
     }
     return {
@@ -270,6 +279,8 @@ export class Docent implements DocentApi {
       purpose: opts.purpose ?? 'reindex',
       onProgress: opts.onProgress,
       lock,
+    }).catch((err: unknown) => {
+      throw diskFullError(err, this.config.indexDir, 'the re-index failed and the previous index generation still serves') ?? err;
     });
     await this.refresh(true);
     return report;
@@ -277,23 +288,39 @@ export class Docent implements DocentApi {
 
   /**
    * Changes the corpus and re-indexes under one lock, so no other build can index the change
-   * half-done; if the build fails the corpus is put back as it was.
+   * half-done. The file at `source` is resolved through real folders (never through a link out of
+   * the corpus) and moved aside, not deleted, until the re-index has succeeded; if anything fails
+   * it is put back (and the index too, if the failed change was already in it).
    */
-  private async changeCorpus(target: string, purpose: string, change: () => Promise<void>, check?: (r: ReindexReport) => void): Promise<ReindexReport> {
+  private async changeCorpus(
+    source: string,
+    purpose: string,
+    steps: { prepare?: (target: string) => Promise<void>; write?: (target: string) => Promise<void>; check?: (r: ReindexReport) => void },
+  ): Promise<ReindexReport> {
     const lock = await acquireLock(this.config.indexDir, purpose);
-    const previous = await fs.readFile(target).catch(() => null);
     try {
-      await change();
+      const target = await corpusPath(this.config.corpusDir, source);
+      await steps.prepare?.(target);
+      let aside: string | null = null;
+      let built = false;
+      try {
+        aside = await moveAside(target);
+        await steps.write?.(target);
+      } catch (err) {
+        await putBack(target, aside).catch((e: unknown) => this.logger.error('could not put a corpus file back', { source, error: (e as Error).message }));
+        throw diskFullError(err, this.config.corpusDir, `${purpose} failed and the corpus is as it was`) ?? err;
+      }
       try {
         const report = await this.reindexUnder(lock, { purpose });
-        check?.(report);
+        built = true;
+        steps.check?.(report);
+        if (aside) await fs.rm(aside, { force: true });
         return report;
       } catch (err) {
         // put the corpus back as it was (the previous index is still serving), and the index too
         // if the failed change was already in it
-        if (previous) await fs.writeFile(target, previous);
-        else await fs.rm(target, { force: true });
-        if ((err as UserError).code === 'UPLOAD_REJECTED') await this.reindexUnder(lock, { purpose: `undo ${purpose}` }).catch(() => {});
+        await putBack(target, aside).catch((e: unknown) => this.logger.error('could not put a corpus file back', { source, error: (e as Error).message }));
+        if (built) await this.reindexUnder(lock, { purpose: `undo ${purpose}` }).catch(() => {});
         throw err;
       }
     } finally {
@@ -306,22 +333,34 @@ export class Docent implements DocentApi {
     if (!v.ok) throw new UserError('UPLOAD_REJECTED', v.message);
     const safe = safeCorpusPath(this.config.corpusDir, v.value.fileName);
     if (!safe.ok) throw new UserError('UPLOAD_REJECTED', safe.message);
-    const target = safe.value;
-    const source = path.relative(this.config.corpusDir, target).split(path.sep).join('/');
-    return this.changeCorpus(
-      target,
-      `upload of ${v.value.fileName}`,
-      async () => {
-        const tmp = `${target}.${process.pid}.upload.tmp`;
-        await fs.mkdir(path.dirname(target), { recursive: true });
-        await fs.writeFile(tmp, bytes);
-        await fs.rename(tmp, target);
+    const name = v.value.fileName;
+    const shown = `"${displayName(name)}"`;
+    const source = path.relative(path.resolve(this.config.corpusDir), safe.value).split(path.sep).join('/');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return this.changeCorpus(source, `upload of ${name}`, {
+      prepare: async (target) => {
+        const kind = await entryKind(target);
+        if (kind === 'folder') throw new UserError('UPLOAD_REJECTED', `The corpus has a folder called ${shown}; send the file under another name.`);
+        await removeDeadTemps(path.dirname(target), pidAlive);
+        // a copy of an indexed document would push one of the two out of the index: refuse it,
+        // naming the one it copies (checked against what serves now, under the lock)
+        await this.refresh(true);
+        const twin = this.index.manifest.docs.find((d) => d.contentHash === sha256 && d.source !== source);
+        if (twin) throw new UserError('DUPLICATE_UPLOAD', `${shown} has the same content as ${twin.source}, which is already indexed; nothing was added.`);
       },
-      (report) => {
+      write: async (target) => {
+        try {
+          await replaceFile(target, bytes);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw new UserError('UPLOAD_REJECTED', `The file name ${shown} is too long for the disk that holds the corpus; choose a shorter name.`, { cause: err });
+          throw err;
+        }
+      },
+      check: (report) => {
         const bad = report.skipped.find((x) => x.source === source);
-        if (bad) throw new UserError('UPLOAD_REJECTED', `${v.value.fileName} was not indexed: ${bad.message}`);
+        if (bad) throw new UserError('UPLOAD_REJECTED', `${name} was not indexed: ${bad.message}`);
       },
-    );
+    });
   }
 
   async removeDocument(source: string): Promise<ReindexReport> {
@@ -330,10 +369,12 @@ export class Docent implements DocentApi {
     if (matches.length === 0) throw new UserError('NOT_FOUND', `No indexed document is called "${source}". Use /sources to see the names.`);
     if (matches.length > 1) throw new UserError('AMBIGUOUS', `Several documents are called "${source}": ${matches.map((m) => m.source).join(', ')}. Give the full path.`);
     const known = matches[0];
-    const root = path.resolve(this.config.corpusDir);
-    const target = path.resolve(root, known.source);
-    if (path.relative(root, target).startsWith('..')) throw new UserError('NOT_FOUND', `"${source}" is not inside the corpus folder.`);
-    return this.changeCorpus(target, `removal of ${known.source}`, () => fs.rm(target, { force: true }));
+    // moving it aside is the removal (a link is moved, never followed); dropped once re-indexed
+    return this.changeCorpus(known.source, `removal of ${known.source}`, {
+      prepare: async (target) => {
+        if ((await entryKind(target)) === 'folder') throw new UserError('NOT_FOUND', `"${known.source}" is a folder now, not a document; nothing was removed.`);
+      },
+    });
   }
 
   async rollback(generation?: string, opts: { by?: string } = {}): Promise<{ generation: string }> {

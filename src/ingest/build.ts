@@ -105,6 +105,8 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
     const { docs, skipped, snapshot } = await loadCorpus(config.corpusDir, {
       maxFileBytes: config.maxFileBytes,
       onProgress: (done, total, source) => progress({ stage: 'load', done, total, detail: source }),
+      // of two files with one content, the one already indexed stays (a copy never pushes it out)
+      indexed: new Map((prev?.manifest.docs ?? []).map((d) => [d.contentHash, d.source])),
     });
     const prevDocs = new Map((prev?.manifest.docs ?? []).map((d) => [d.source, d]));
     const added: string[] = [];

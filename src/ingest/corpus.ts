@@ -7,7 +7,7 @@ import type { LoadedDoc } from '../types.js';
 import type { CorpusSnapshot } from './freshness.js';
 import { loadDocumentWithWarnings, toSource, type LoadErrorCode } from './loaders/index.js';
 
-export type SkipCode = LoadErrorCode | 'SYMLINK_LOOP' | 'DUPLICATE' | 'TOO_DEEP';
+export type SkipCode = LoadErrorCode | 'SYMLINK_LOOP' | 'DUPLICATE' | 'TOO_DEEP' | 'OUTSIDE_CORPUS';
 
 export interface SkippedFile {
   source: string;
@@ -30,6 +30,11 @@ export interface CorpusOptions {
   maxFileBytes: number;
   /** Called after each file is loaded or skipped. */
   onProgress?: (done: number, total: number, source: string) => void;
+  /**
+   * The source the serving generation indexed for each content hash: of several files with the
+   * same content, that one stays indexed (a copy added later never pushes it out of the index).
+   */
+  indexed?: ReadonlyMap<string, string>;
 }
 
 /** Folder nesting deeper than this is reported instead of walked. */
@@ -39,9 +44,11 @@ const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Walks `root` recursively (names starting with "." are ignored), loads every file, and reports
- * each one that could not be loaded instead of stopping. Symlinks are followed; loops and
- * folder cycles are reported as SYMLINK_LOOP. A file whose content equals an earlier one (in
- * sorted order) is skipped as DUPLICATE. Throws `UserError` CORPUS_MISSING when `root` is not a folder.
+ * each one that could not be loaded instead of stopping. Symlinks are followed while they stay
+ * inside the corpus (one leading outside is OUTSIDE_CORPUS); loops and folder cycles are
+ * reported as SYMLINK_LOOP. Of files with equal content one is indexed (the one `opts.indexed`
+ * names, else the first in sorted order) and the others are skipped as DUPLICATE, naming it.
+ * Throws `UserError` CORPUS_MISSING when `root` is not a folder.
  */
 export async function loadCorpus(root: string, opts: CorpusOptions): Promise<CorpusLoad> {
   const absRoot = path.resolve(root);
@@ -58,9 +65,8 @@ export async function loadCorpus(root: string, opts: CorpusOptions): Promise<Cor
   const files = await walkCorpus(absRoot, skipped);
   const snapshot: CorpusSnapshot = { takenAt, files: {} };
 
-  const docs: LoadedDoc[] = [];
-  const warnings: CorpusLoad['warnings'] = [];
-  const firstByHash = new Map<string, string>();
+  const rootReal = await realpath(absRoot);
+  const loaded: Array<{ doc: LoadedDoc; warnings: string[] }> = [];
   let done = 0;
   for (const file of files) {
     const source = toSource(file, absRoot);
@@ -69,20 +75,21 @@ export async function loadCorpus(root: string, opts: CorpusOptions): Promise<Cor
     // size as hashed (so a size that differs later always means other content)
     let content: { sha256: string; bytes: number } | null = null;
     try {
+      // again just before reading: a folder swapped for a link since the walk is not followed out
+      const real = await realpath(file).catch(() => undefined);
+      if (real !== undefined && !isInside(rootReal, real)) {
+        skipped.push({ source, code: 'OUTSIDE_CORPUS', message: OUTSIDE_MESSAGE });
+        done++;
+        opts.onProgress?.(done, files.length, source);
+        continue;
+      }
       const r = await loadDocumentWithWarnings(file, absRoot, { maxFileBytes: opts.maxFileBytes });
       if (!r.ok) {
         skipped.push({ source, code: r.code, message: r.message });
         if (st?.isFile() && st.size <= opts.maxFileBytes) content = await hashFile(file);
       } else {
         content = { sha256: r.value.doc.contentHash, bytes: r.value.doc.bytes };
-        const first = firstByHash.get(r.value.doc.contentHash);
-        if (first !== undefined) {
-          skipped.push({ source, code: 'DUPLICATE', message: `same content as ${first}, which is kept` });
-        } else {
-          firstByHash.set(r.value.doc.contentHash, source);
-          docs.push(r.value.doc);
-          for (const message of r.value.warnings) warnings.push({ source, message });
-        }
+        loaded.push(r.value);
       }
     } catch (err) {
       skipped.push({ source, code: 'UNREADABLE', message: `could not be loaded: ${err instanceof Error ? err.message : String(err)}` });
@@ -91,8 +98,33 @@ export async function loadCorpus(root: string, opts: CorpusOptions): Promise<Cor
     done++;
     opts.onProgress?.(done, files.length, source);
   }
+  const { docs, warnings } = keepOneOfEachContent(loaded, skipped, opts.indexed);
   skipped.sort((a, b) => byCodePoint(a.source, b.source));
   return { docs, skipped, warnings, snapshot };
+}
+
+/**
+ * Of documents with equal content, keeps the one `indexed` names (it serves now), else the first
+ * in sorted order; the others are appended to `skipped` as DUPLICATE, naming the kept one.
+ */
+function keepOneOfEachContent(loaded: Array<{ doc: LoadedDoc; warnings: string[] }>, skipped: SkippedFile[], indexed?: ReadonlyMap<string, string>) {
+  const keeper = new Map<string, string>();
+  for (const { doc } of loaded) {
+    const was = indexed?.get(doc.contentHash);
+    if (!keeper.has(doc.contentHash) || doc.source === was) keeper.set(doc.contentHash, doc.source);
+  }
+  const docs: LoadedDoc[] = [];
+  const warnings: CorpusLoad['warnings'] = [];
+  for (const { doc, warnings: w } of loaded) {
+    const kept = keeper.get(doc.contentHash)!;
+    if (kept !== doc.source) {
+      skipped.push({ source: doc.source, code: 'DUPLICATE', message: `same content as ${kept}, which is kept` });
+      continue;
+    }
+    docs.push(doc);
+    for (const message of w) warnings.push({ source: doc.source, message });
+  }
+  return { docs, warnings };
 }
 
 /** sha256 and size of a file's bytes, or null when it cannot be read. */
@@ -110,8 +142,16 @@ export async function hashFile(file: string): Promise<{ sha256: string; bytes: n
   }
 }
 
+const OUTSIDE_MESSAGE = 'symlink to a place outside the corpus folder: not read';
+
+/** Is the real path `real` the root `rootReal` or inside it? (Both from `realpath`.) */
+export function isInside(rootReal: string, real: string): boolean {
+  return real === rootReal || real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep);
+}
+
 /**
- * All file paths under `absRoot` (following symlinks), sorted by their corpus-relative source.
+ * All file paths under `absRoot` (following symlinks that stay inside it; one that leads outside
+ * is reported as OUTSIDE_CORPUS and not read), sorted by their corpus-relative source.
  * Walk problems (loops, unreadable folders, broken links) are appended to `skipped`.
  */
 export async function walkCorpus(absRoot: string, skipped: SkippedFile[]): Promise<string[]> {
@@ -145,6 +185,13 @@ export async function walkCorpus(absRoot: string, skipped: SkippedFile[]): Promi
           continue;
         }
         isDir = target.isDirectory();
+        // a link may point anywhere (the password database, a home folder): only what it
+        // resolves to inside the corpus is read
+        const real = await realpath(abs).catch(() => undefined);
+        if (real === undefined || !isInside(rootReal, real)) {
+          skipped.push({ source: isDir ? `${source}/` : source, code: 'OUTSIDE_CORPUS', message: OUTSIDE_MESSAGE });
+          continue;
+        }
       }
       if (!isDir) {
         files.push(abs);
@@ -162,6 +209,10 @@ export async function walkCorpus(absRoot: string, skipped: SkippedFile[]): Promi
     const real = await realpath(abs).catch(() => undefined);
     if (real === undefined) {
       skipped.push({ source: `${source}/`, code: 'UNREADABLE', message: 'folder path could not be resolved' });
+      return;
+    }
+    if (!isInside(rootReal, real)) {
+      skipped.push({ source: `${source}/`, code: 'OUTSIDE_CORPUS', message: OUTSIDE_MESSAGE });
       return;
     }
     if (ancestors.has(real)) {
