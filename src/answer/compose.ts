@@ -4,6 +4,10 @@ import type { Citation } from '../types.js';
 import type { QuestionAnalysis } from './analyze.js';
 import { sectionOf } from './refusal.js';
 import type { Scored } from './score.js';
+import { newCandidates, type CandidateKind } from './candidates.js';
+import { clean } from './units.js';
+import { vocabularyOf } from './vocabulary.js';
+import { sentenceSpans } from '../ingest/chunker.js';
 import type { ReaderWeights } from './weights.js';
 
 /**
@@ -18,6 +22,12 @@ export interface Composed {
 }
 
 const ANAPHORIC = /^(it|its|they|their|these|this|those|that|such|he|she|his|her|there|the company|the firm)\b/i;
+/** A pronoun subject after a short opening phrase ("Living in the 10th century, he wrote …"). */
+const LEANS_AFTER_OPENING = /^[^.,;:]{1,60},\s*(he|she|they|it)\b/i;
+const leans = (text: string) => ANAPHORIC.test(text) || LEANS_AFTER_OPENING.test(text);
+/** A demonstrative in the first clause that points back ("… failed at this endeavor", "As part of this merger, …"), not at a time ("this year"). */
+const REFERS_BACK = /^[^.,;:]{0,60}?\b(?:this|these|such)\s+(?!(?:year|years|week|month|day|time|quarter|century|decade|morning|season|way)\b)\p{L}{3,}/iu;
+const refersBack = (text: string) => ANAPHORIC.test(text) || REFERS_BACK.test(text);
 
 export function shorten(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -36,11 +46,65 @@ function overlaps(a: Scored, b: Scored): boolean {
   return a.chunk.source === b.chunk.source && a.start < b.end && b.start < a.end && a.kind !== 'headings' && b.kind !== 'headings';
 }
 
+const MAX_ANTECEDENT_STEPS = 3;
+/** The shortest a shortened unit may be: below this it says too little to keep. */
+const MIN_TRIMMED = 120;
+
+/**
+ * The sentence a pronoun-led answer ("He also describes …") stands on: walking back through
+ * sentences that lean on a pronoun or name nothing, the first that holds a candidate of the kind
+ * asked. The walk continues before the retrieved chunk's first sentence, in the document's own
+ * paragraph, since a chunk boundary often falls between a name and the pronouns that follow it.
+ */
+function antecedentOf(best: Scored, byOrder: Map<number, Scored>, a: QuestionAnalysis, index: LoadedIndex): Scored | undefined {
+  const questionWords = new Set(words(a.text));
+  const kinds = answerKinds(a);
+  const vocab = vocabularyOf(index);
+  // a name that opens its sentence is a name when the documents capitalise it elsewhere too
+  // ("Al-Muwaffaq’s contributions …"; candidates need a second capital there)
+  const opensWithName = (text: string) => {
+    const first = /^\p{Lu}[\p{L}’'-]*(?=[\s’'])(?!,)/u.exec(text)?.[0].replace(/[’']s?$/, '');
+    const last = first?.split('-').pop()?.toLowerCase();
+    return !!last && !questionWords.has(first!.toLowerCase()) && vocab.capitalised(last) >= 0.5;
+  };
+  const holds = (u: Scored) => u.candidates.length > 0 || newCandidates(u.text, kinds, questionWords).length > 0 || (kinds.includes('name') && opensWithName(u.text));
+  let s: Scored = best;
+  for (let steps = 0; steps < MAX_ANTECEDENT_STEPS && (leans(s.text) || !holds(s)); steps++) {
+    const before = s.prev !== null ? byOrder.get(s.prev) : s.kind === 'sentence' ? sentenceBefore(s, index) : undefined;
+    if (!before) return undefined;
+    if (!leans(before.text) && holds(before)) return before;
+    s = before;
+  }
+  return undefined;
+}
+
+/** The kinds of candidate that answer the question: what it needs, or a name for a who/where question. */
+function answerKinds(a: QuestionAnalysis): readonly CandidateKind[] {
+  if (a.needs.length > 0) return a.needs;
+  return a.type === 'person' || a.type === 'place' || a.type === 'organisation' ? ['name'] : [];
+}
+
+/** The sentence before `s` in its paragraph, read from the document, as a unit of its own. */
+function sentenceBefore(s: Scored, index: LoadedIndex): Scored | undefined {
+  const doc = index.docTexts.get(s.chunk.source);
+  if (doc === undefined) return undefined;
+  const lineStart = doc.lastIndexOf('\n', s.start - 1) + 1;
+  if (lineStart >= s.start) return undefined;
+  const spans = sentenceSpans(doc, lineStart, s.start);
+  const last = spans[spans.length - 1];
+  if (!last) return undefined;
+  const [start, end] = last;
+  const text = doc.slice(start, end).trim();
+  return { ...s, start, end, text, display: clean(text), candidates: [], prev: null, next: null };
+}
+
 export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalysis, index: LoadedIndex, W: ReaderWeights, maxChars: number, overall?: Scored): Composed {
   const byOrder = new Map(scored.map((s) => [s.order, s]));
   const chosen: Scored[] = [];
   /** Units the answer cannot do without: the best one, the one holding the candidate, what a pronoun refers to. */
   const needed = new Set<Scored>([best]);
+  /** Units shown shortened to the room that was left for them. */
+  const trimmed = new Map<Scored, number>();
   const strict = analysis.needs.length > 0;
 
   if (best.kind === 'row' && (analysis.type === 'comparison' || analysis.type === 'list')) {
@@ -54,12 +118,13 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
     chosen.push(best);
   } else {
     // the unit that holds the expected kind of answer leads
-    if (strict && best.candidates.length === 0) {
-      let neighbour = [best.next, best.prev].map((i) => (i !== null ? byOrder.get(i) : undefined)).find((s) => s && s.candidates.length > 0);
-      // "He also describes …": the name a pronoun stands for is a few sentences back
-      for (let s: Scored | undefined = best, steps = 0; !neighbour && s && ANAPHORIC.test(s.text) && s.prev !== null && steps < 3; steps++) {
-        s = byOrder.get(s.prev);
-        if (s && s.candidates.length > 0) neighbour = s;
+    if (best.candidates.length === 0 && answerKinds(analysis).length > 0) {
+      let neighbour = strict ? [best.next, best.prev].map((i) => (i !== null ? byOrder.get(i) : undefined)).find((s) => s && s.candidates.length > 0) : undefined;
+      // "He also describes …": the name a pronoun stands for is a few sentences back, in the
+      // first sentence of the chain that does not itself lean on a pronoun ("He made …" does)
+      if (ANAPHORIC.test(best.text) && (!neighbour || ANAPHORIC.test(neighbour.text))) {
+        const antecedent = antecedentOf(best, byOrder, analysis, index);
+        if (antecedent) neighbour = antecedent;
       }
       if (neighbour) {
         chosen.push(neighbour);
@@ -75,8 +140,8 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
     }
     // "These include …" needs what "these" is
     const first = chosen[0];
-    if (ANAPHORIC.test(first.text) && first.prev !== null) {
-      const before = byOrder.get(first.prev);
+    if (refersBack(first.text)) {
+      const before = first.prev !== null ? byOrder.get(first.prev) : first.kind === 'sentence' ? sentenceBefore(first, index) : undefined;
       if (before && !chosen.includes(before)) {
         chosen.unshift(before);
         needed.add(before);
@@ -90,7 +155,7 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
     if (W.nextSentence && best.next !== null) {
       const next = byOrder.get(best.next);
       const adds = next && focusStems(analysis, next.text).some((t) => !focusStems(analysis, best.text).includes(t));
-      if (next && !chosen.includes(next) && next.display.length <= 200 && (!best.typeEvidence || ANAPHORIC.test(next.text) || adds)) chosen.push(next);
+      if (next && !chosen.includes(next) && next.display.length <= 200 && (!best.typeEvidence || refersBack(next.text) || adds)) chosen.push(next);
     }
     // a companion: nearly as good, not overlapping, adds question terms or (typed) another candidate
     const room = () => maxChars - chosen.reduce((n, s) => n + s.display.length + 6, 0);
@@ -102,6 +167,13 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
       if (!s.constraintsMet) continue;
       if (s.display.length + 6 > room()) continue;
       chosen.push(s);
+    }
+    // a longer next sentence that goes on about the answer ("As part of this merger, the network
+    // would have been renamed …") comes last, shortened to the room left
+    const next = best.next !== null ? byOrder.get(best.next) : undefined;
+    if (W.nextSentence && next && !chosen.includes(next) && refersBack(next.text) && room() - 6 >= MIN_TRIMMED) {
+      trimmed.set(next, room() - 6);
+      chosen.push(next);
     }
   }
 
@@ -123,8 +195,8 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
   };
   // whole units: when they do not fit, the last-added companions go first; the units the answer
   // needs are then shortened in proportion (lists and tables keep their rows)
-  const size = (xs: Scored[]) => xs.reduce((n, s) => n + s.display.length + 6, 0);
   const keep = (s: Scored) => needed.has(s) || s.kind === 'headings' || (s.kind === 'row' && best.kind === 'row');
+  const size = (xs: Scored[]) => xs.reduce((n, s) => n + Math.min(s.display.length, trimmed.get(s) ?? Infinity) + 6, 0);
   while (chosen.length > 1 && size(chosen) > maxChars) {
     const drop = [...chosen].reverse().find((s) => !keep(s));
     if (!drop) break;
@@ -141,7 +213,7 @@ export function compose(best: Scored, scored: Scored[], analysis: QuestionAnalys
       continue;
     }
     const n = cite(s, s.start, s.end);
-    const limit = s.kind === 'list' || s.kind === 'row' ? maxChars * 2 : Math.max(120, Math.floor(s.display.length * scale));
+    const limit = trimmed.get(s) ?? (s.kind === 'list' || s.kind === 'row' ? maxChars * 2 : Math.max(MIN_TRIMMED, Math.floor(s.display.length * scale)));
     parts.push(`${shorten(s.display, limit)} [${n}]`);
   }
   return { answer: parts.join(' '), citations };

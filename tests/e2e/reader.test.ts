@@ -193,3 +193,45 @@ describe('the reader on news with distractors', () => {
     expect(r.citations[0].quote).toMatch(/^Tanzanian novelist/);
   });
 });
+
+describe('the reader follows a pronoun or a demonstrative to what it stands for', () => {
+  // the name opens the paragraph; the sentence that answers leans on it through two pronouns,
+  // and a long opening sentence puts the name in an earlier chunk than the answer
+  const filler = 'The region had long been known for its clear skies, its dry winters and the patience of the farmers who lived on its high plateau, far from any city lights or railway lines. '.repeat(6);
+  const DOCS = {
+    'observatory.md': `# The Kestrel Observatory\n\n${filler}Marta Kowalczyk’s work at the observatory began in 1931. Living in the north, she ground its first mirror herself. She also described the distillation of lens oil from pine resin.\n`,
+    'physics.md': '# Unification\n\nPhysicists still hope to write a single self-consistent unification model of all four forces. Einstein tried and failed at this endeavor, but string theory is the most popular approach today.\n',
+    'merger.md':
+      '# Broadcasting\n\nIn October 1954 Harlan proposed a merger between the Acme network and the Borealis network, which was also in financial trouble. As part of this deal, the combined company would have traded as "Acme-Borealis" for five years, and Borealis would have received five million dollars in cash, room on the schedule for its existing programmes, and guaranteed advertising time for its receivers.\n',
+  };
+  let project: Awaited<ReturnType<typeof tempProject>>;
+  let docent: Docent;
+  beforeAll(async () => {
+    project = await tempProject(DOCS);
+    docent = await Docent.open(project.config());
+  });
+  afterAll(async () => {
+    await docent.close();
+    await project.cleanup();
+  });
+
+  it('a who question answered by "She also described …" brings the sentence that names her, even from an earlier chunk', async () => {
+    const r = await docent.answer('Who described the distillation of lens oil?');
+    expect(r.answered).toBe(true);
+    expect(r.answer).toMatch(/^Marta Kowalczyk’s work at the observatory began in 1931\. \[1\] .*She also described the distillation/);
+    expect(r.citations[0].quote).toBe('Marta Kowalczyk’s work at the observatory began in 1931.');
+  });
+
+  it('"… failed at this endeavor" brings the sentence that says what the endeavor was', async () => {
+    const r = await docent.answer('What kind of model did Einstein fail to write?');
+    expect(r.answered).toBe(true);
+    expect(r.answer).toMatch(/^Physicists still hope to write a single self-consistent unification model/);
+  });
+
+  it('a next sentence that goes on about the answer ("As part of this deal, …") is kept, shortened to the room left', async () => {
+    const r = await docent.answer("Under Harlan's merger proposal, what would the new network be named?");
+    expect(r.answered).toBe(true);
+    expect(r.answer).toContain('Acme-Borealis');
+    expect(r.answer.length).toBeLessThanOrEqual(500);
+  });
+});
