@@ -4,7 +4,7 @@ import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { DEFAULT_THRESHOLD } from './answer/threshold.js';
 import { ConfigError } from './errors.js';
-import { addSecret } from './log.js';
+import { addSecret, redact } from './log.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -23,6 +23,8 @@ export interface Config {
   llmBaseUrl: string;
   llmApiKey: string | undefined;
   llmTimeoutMs: number;
+  /** Largest chat reply read, in bytes; a longer one is cut off and the extractive answer used. */
+  llmMaxReplyBytes: number;
   /** Timeout for calls to an embedding endpoint, ms. */
   embedTimeoutMs: number;
   topK: number;
@@ -67,6 +69,21 @@ export interface DiscordConfig {
 
 const SNOWFLAKE = /^\d{17,20}$/;
 
+/**
+ * A value as a config error quotes it. Something that looks like a secret (a registered one, a
+ * token, key or URL credential by its shape, or a long unspaced run of mixed letters and digits
+ * such as a pasted token) is described instead of echoed: config errors reach terminals, logs and
+ * CI output.
+ */
+export function quoteValue(v: string): string {
+  const hidden = `a ${v.length}-character value that looks like a secret (not shown)`;
+  const red = redact(v);
+  // a URL keeps its scheme and host once its credentials are out; a bare token leaves nothing
+  if (red !== v) return red.replace(/\[redacted\]|[\s,;:@/]/g, '').length >= 4 ? `"${red}"` : hidden;
+  if (v.length >= 24 && !/\s/.test(v) && /[a-z]/.test(v) && /[A-Z]/.test(v) && /\d/.test(v)) return hidden;
+  return `"${v.length > 80 ? v.slice(0, 77) + '...' : v}"`;
+}
+
 function str(env: Env, name: string): string | undefined {
   const v = env[name];
   if (v === undefined) return undefined;
@@ -77,7 +94,7 @@ function str(env: Env, name: string): string | undefined {
 function int(env: Env, name: string, def: number, min: number, max: number): number {
   const v = str(env, name);
   if (v === undefined) return def;
-  if (!/^-?\d+$/.test(v)) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${v}"`);
+  if (!/^-?\d+$/.test(v)) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got ${quoteValue(v)}`);
   const n = Number(v);
   if (n < min || n > max) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got ${n}`);
   return n;
@@ -87,7 +104,7 @@ function fraction(env: Env, name: string, def: number): number {
   const v = str(env, name);
   if (v === undefined) return def;
   const n = Number(v);
-  if (!/^\d*\.?\d+$/.test(v) || n < 0 || n > 1) throw new ConfigError(name, `expected a number from 0 to 1, got "${v}"`);
+  if (!/^\d*\.?\d+$/.test(v) || n < 0 || n > 1) throw new ConfigError(name, `expected a number from 0 to 1, got ${quoteValue(v)}`);
   return n;
 }
 
@@ -96,7 +113,7 @@ function bool(env: Env, name: string, def: boolean): boolean {
   if (v === undefined) return def;
   if (/^(1|true|yes|on)$/i.test(v)) return true;
   if (/^(0|false|no|off)$/i.test(v)) return false;
-  throw new ConfigError(name, `expected true or false, got "${v}"`);
+  throw new ConfigError(name, `expected true or false, got ${quoteValue(v)}`);
 }
 
 function url(env: Env, name: string, def: string | undefined): string | undefined {
@@ -106,15 +123,15 @@ function url(env: Env, name: string, def: string | undefined): string | undefine
   try {
     u = new URL(v);
   } catch {
-    throw new ConfigError(name, `expected an http(s) URL, got "${v}"`);
+    throw new ConfigError(name, `expected an http(s) URL, got ${quoteValue(v)}`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `expected an http(s) URL, got "${v}"`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `expected an http(s) URL, got ${quoteValue(v)}`);
   return v.replace(/\/+$/, '');
 }
 
 function snowflake(env: Env, name: string): string | undefined {
   const v = str(env, name);
-  if (v !== undefined && !SNOWFLAKE.test(v)) throw new ConfigError(name, `expected a Discord id (17–20 digits), got "${v}"`);
+  if (v !== undefined && !SNOWFLAKE.test(v)) throw new ConfigError(name, `expected a Discord id (17–20 digits), got ${quoteValue(v)}`);
   return v;
 }
 
@@ -122,8 +139,18 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], d
   const v = str(env, name);
   if (v === undefined) return def;
   const lower = v.toLowerCase() as T;
-  if (!values.includes(lower)) throw new ConfigError(name, `expected one of ${values.join(', ')}, got "${v}"`);
+  if (!values.includes(lower)) throw new ConfigError(name, `expected one of ${values.join(', ')}, got ${quoteValue(v)}`);
   return lower;
+}
+
+/** The decoded password of a URL with `user:password@`, if any. */
+function urlPassword(value: string): string | undefined {
+  try {
+    const u = new URL(value.trim());
+    return u.password ? decodeURIComponent(u.password) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const EMBEDDER_ID = /^(glove|hash(:\d+)?|ollama:[\w.:\-/]+|openai:[\w.:\-/]+)$/;
@@ -138,22 +165,24 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     loadDotenv({ path: path.join(cwd, '.env'), quiet: true });
     env = process.env;
   }
+  // secrets are redacted from every log line and CLI error from now on, and never echoed by a
+  // config error below (a token pasted into the wrong variable); so is the password of a URL
+  for (const secret of [str(env, 'DISCORD_TOKEN'), str(env, 'OPENAI_API_KEY'), str(env, 'DOCENT_LLM_API_KEY')]) addSecret(secret);
+  for (const [name, value] of Object.entries(env)) if (name.endsWith('_URL') && value) addSecret(urlPassword(value));
   const embedder = str(env, 'DOCENT_EMBEDDER') ?? 'glove';
   if (!EMBEDDER_ID.test(embedder)) {
-    throw new ConfigError('DOCENT_EMBEDDER', `expected glove, hash, ollama:<model> or openai:<model>, got "${embedder}"`);
+    throw new ConfigError('DOCENT_EMBEDDER', `expected glove, hash, ollama:<model> or openai:<model>, got ${quoteValue(embedder)}`);
   }
   const answerer = str(env, 'DOCENT_ANSWERER') ?? 'extractive';
   if (!/^(extractive|llm:[\w.:\-/]+)$/.test(answerer)) {
-    throw new ConfigError('DOCENT_ANSWERER', `expected extractive or llm:<model>, got "${answerer}"`);
+    throw new ConfigError('DOCENT_ANSWERER', `expected extractive or llm:<model>, got ${quoteValue(answerer)}`);
   }
   const token = str(env, 'DISCORD_TOKEN');
   const roles = (str(env, 'MODERATOR_ROLE_IDS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const r of roles) {
-    if (!SNOWFLAKE.test(r)) throw new ConfigError('MODERATOR_ROLE_IDS', `expected comma-separated Discord role ids, got "${r}"`);
+    if (!SNOWFLAKE.test(r)) throw new ConfigError('MODERATOR_ROLE_IDS', `expected comma-separated Discord role ids, got ${quoteValue(r)}`);
   }
   const resolve = (p: string) => path.resolve(cwd, p);
-  // secrets are redacted from every log line and CLI error from now on
-  for (const secret of [token, str(env, 'OPENAI_API_KEY'), str(env, 'DOCENT_LLM_API_KEY')]) addSecret(secret);
   return {
     corpusDir: resolve(str(env, 'DOCENT_CORPUS_DIR') ?? 'corpus'),
     indexDir: resolve(str(env, 'DOCENT_INDEX_DIR') ?? '.docent/index'),
@@ -167,6 +196,7 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     llmBaseUrl: url(env, 'DOCENT_LLM_BASE_URL', str(env, 'OPENAI_BASE_URL') ?? 'https://api.openai.com/v1')!,
     llmApiKey: str(env, 'DOCENT_LLM_API_KEY') ?? str(env, 'OPENAI_API_KEY'),
     llmTimeoutMs: int(env, 'DOCENT_LLM_TIMEOUT_MS', 20_000, 100, 600_000),
+    llmMaxReplyBytes: int(env, 'DOCENT_LLM_MAX_REPLY_BYTES', 65_536, 1024, 16 * 1024 * 1024),
     topK: int(env, 'DOCENT_TOP_K', 5, 1, 50),
     efSearch: int(env, 'DOCENT_EF_SEARCH', 512, 10, 5000),
     keepGenerations: int(env, 'DOCENT_KEEP_GENERATIONS', 3, 1, 100),

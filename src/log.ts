@@ -1,7 +1,8 @@
 /**
  * Structured logs: one JSON object a line on stderr (stdout stays free for answers and --json).
- * Every secret registered with `addSecret` (the Discord token, API keys) is replaced by
- * "[redacted]" in messages, fields and stack traces before anything is written.
+ * Every secret registered with `addSecret` (the Discord token, API keys, passwords in URLs) and
+ * anything shaped like a token, key or URL credential is replaced by "[redacted]" in messages,
+ * fields and stack traces before anything is written.
  */
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -12,10 +13,33 @@ export function addSecret(value: string | undefined): void {
   if (value && value.length >= 6) secrets.add(value);
 }
 
+/**
+ * Secrets recognised by their shape, registered or not: a Discord bot token (base64 user id,
+ * timestamp, HMAC), a JWT, an `sk-…` API key, Bearer/Basic credentials, and the `user:password@`
+ * of a URL. Each pattern starts at the start of a run of token characters or has bounded
+ * repetitions, so a pass stays linear in the text (it runs on every log line and reply).
+ */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#@]{0,256}@/gi;
+const SHAPES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/(?<![\w-])[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}(?![\w-])/g, '[redacted]'],
+  [/(?<![\w-])eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}/g, '[redacted]'],
+  [/(?<![\w-])sk-[A-Za-z0-9_-]{16,}/g, '[redacted]'],
+  [/\bBearer\s+[A-Za-z0-9._~+/-]{16,}=*/g, 'Bearer [redacted]'],
+  [/\bBasic\s+[A-Za-z0-9+/]{12,}={0,2}/g, 'Basic [redacted]'],
+  [URL_CREDENTIALS, '$1[redacted]@'],
+];
+
+/** `text` without any registered secret and without anything shaped like one. */
 export function redact(text: string): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join('[redacted]');
+  for (const [re, by] of SHAPES) out = out.replace(re, by);
   return out;
+}
+
+/** A URL as it may be logged or shown: `https://user:pass@host/v1` → `https://[redacted]@host/v1`. */
+export function redactUrl(url: string): string {
+  return url.replace(URL_CREDENTIALS, '$1[redacted]@');
 }
 
 export interface Logger {

@@ -1,9 +1,12 @@
 /**
- * The one HTTP call the remote embedders make, with the error handling they share: timeouts,
- * a short retry on 429/502/503/504, and every failure turned into a `UserError`
- * `EMBEDDER_UNAVAILABLE` whose message names the URL and what to check, never the API key.
+ * The one HTTP client of the remote models (the embedders and the LLM answerer), with the error
+ * handling they share: timeouts, a short retry on 429/502/503/504, a size-capped streaming read
+ * of the reply (a misbehaving endpoint cannot fill memory or hold the event loop), credentials
+ * in the URL sent as Basic auth and never shown, and every failure turned into a `UserError`
+ * whose message names the URL and what to check, never the API key.
  */
 import { UserError } from '../errors.js';
+import { redact, redactUrl } from '../log.js';
 
 export interface PostOptions {
   /** Provider name for messages, e.g. "Ollama". */
@@ -19,14 +22,78 @@ export interface PostOptions {
   /** Provider-specific message for an HTTP status (e.g. Ollama's 404 "model not found"). */
   statusHint?: (status: number, serverMessage: string) => string | undefined;
   retries?: number;
+  /** What the endpoint is, for messages (default "embedding endpoint"). */
+  what?: string;
+  /** Error code of every failure (default `EMBEDDER_UNAVAILABLE`). */
+  code?: string;
+  /** The variable that sets `timeoutMs`, named when it is exceeded (default DOCENT_EMBED_TIMEOUT_MS). */
+  timeoutVariable?: string;
+  /** Largest reply read, in bytes (default 64 MiB); a longer one is abandoned mid-stream. */
+  maxBytes?: number;
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 function scrub(text: string, secret: string | undefined): string {
   let out = text;
   if (secret) out = out.split(secret).join('[redacted]');
-  return out.replace(/\b(sk-|Bearer\s+)[\w-]{6,}/g, '$1[redacted]');
+  return redact(out.replace(/\b(sk-|Bearer\s+)[\w-]{6,}/g, '$1[redacted]'));
+}
+
+/** A reply that grew past its cap; the rest of it was never read. */
+export class ReplyTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the reply is larger than ${maxBytes} bytes`);
+    this.name = 'ReplyTooLargeError';
+  }
+}
+
+/**
+ * Reads a response body as UTF-8, at most `maxBytes` of it: a declared Content-Length over the cap
+ * fails at once, and a body that streams past it is cancelled (the connection is dropped) as soon
+ * as the cap is crossed, so memory and time stay bounded whatever the server sends.
+ */
+export async function readCapped(res: Response, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    throw new ReplyTooLargeError(maxBytes);
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let total = 0;
+  let out = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new ReplyTooLargeError(maxBytes);
+    }
+    out += decoder.decode(value, { stream: true });
+  }
+  return out + decoder.decode();
+}
+
+/**
+ * `url` without its `user:password@` (fetch refuses such URLs, and they must not be shown) and
+ * the Basic authorization header they stand for.
+ */
+export function splitCredentials(url: string): { url: string; authorization?: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url };
+  }
+  if (!u.username && !u.password) return { url };
+  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), authorization: `Basic ${basic}` };
 }
 
 /** Best-effort error text from a JSON or plain-text error body, one line, at most 200 chars. */
@@ -49,38 +116,46 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** POSTs `body` as JSON to `url` and returns the parsed JSON answer. */
 export async function postJson(url: string, body: unknown, opts: PostOptions): Promise<unknown> {
-  const shownUrl = scrub(url, opts.secret);
+  const shownUrl = redactUrl(scrub(url, opts.secret));
+  const what = opts.what ?? 'embedding endpoint';
+  const code = opts.code ?? 'EMBEDDER_UNAVAILABLE';
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const fail = (message: string, cause?: unknown): UserError =>
-    new UserError('EMBEDDER_UNAVAILABLE', scrub(message, opts.secret), cause === undefined ? undefined : { cause: scrubCause(cause, opts.secret) });
+    new UserError(code, scrub(message, opts.secret), cause === undefined ? undefined : { cause: scrubCause(cause, opts.secret) });
+  const target = splitCredentials(url);
+  const hasAuth = Object.keys(opts.headers ?? {}).some((h) => h.toLowerCase() === 'authorization');
+  const headers = { 'content-type': 'application/json', accept: 'application/json', ...(target.authorization && !hasAuth ? { authorization: target.authorization } : {}), ...opts.headers };
   const retries = opts.retries ?? 2;
   for (let attempt = 0; ; attempt++) {
+    const signal = AbortSignal.timeout(opts.timeoutMs);
+    const timedOut = (err: unknown) => {
+      const name = (err as { name?: string }).name;
+      return name === 'TimeoutError' || name === 'AbortError' || signal.aborted;
+    };
+    const timeoutMessage = () => `${opts.label} ${what} ${shownUrl} did not answer within ${opts.timeoutMs} ms. Check ${opts.unreachableHint}, or raise ${opts.timeoutVariable ?? 'DOCENT_EMBED_TIMEOUT_MS'}.`;
     let res: Response;
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...opts.headers },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(opts.timeoutMs),
-      });
+      res = await fetch(target.url, { method: 'POST', headers, body: JSON.stringify(body), signal });
     } catch (err) {
-      const name = (err as { name?: string }).name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
-        throw fail(`${opts.label} embedding endpoint ${shownUrl} did not answer within ${opts.timeoutMs} ms. Check ${opts.unreachableHint}, or raise DOCENT_EMBED_TIMEOUT_MS.`, err);
-      }
-      const code = (err as { cause?: { code?: string } }).cause?.code;
-      throw fail(`Cannot reach the ${opts.label} embedding endpoint ${shownUrl}${code ? ` (${code})` : ''}. Check ${opts.unreachableHint}.`, err);
+      if (timedOut(err)) throw fail(timeoutMessage(), err);
+      const errCode = (err as { cause?: { code?: string } }).cause?.code;
+      throw fail(`Cannot reach the ${opts.label} ${what} ${shownUrl}${errCode ? ` (${errCode})` : ''}. Check ${opts.unreachableHint}.`, err);
     }
     let text: string;
     try {
-      text = await res.text();
+      text = await readCapped(res, maxBytes);
     } catch (err) {
-      throw fail(`${opts.label} embedding endpoint ${shownUrl} broke off its answer (HTTP ${res.status}). Check ${opts.unreachableHint}.`, err);
+      if (err instanceof ReplyTooLargeError) {
+        throw fail(`${opts.label} ${what} ${shownUrl} sent a reply larger than ${maxBytes} bytes (HTTP ${res.status}); it was cut off unread.`);
+      }
+      if (timedOut(err)) throw fail(timeoutMessage(), err);
+      throw fail(`${opts.label} ${what} ${shownUrl} broke off its answer (HTTP ${res.status}). Check ${opts.unreachableHint}.`, err);
     }
     if (res.ok) {
       try {
         return JSON.parse(text) as unknown;
       } catch {
-        throw fail(`${opts.label} embedding endpoint ${shownUrl} answered with something that is not JSON. Check that the URL points at the API itself.`);
+        throw fail(`${opts.label} ${what} ${shownUrl} answered with something that is not JSON. Check that the URL points at the API itself.`);
       }
     }
     if (RETRY_STATUS.has(res.status) && attempt < retries) {
@@ -91,10 +166,10 @@ export async function postJson(url: string, body: unknown, opts: PostOptions): P
     const msg = serverMessage(text);
     const detail = msg ? `: ${msg}` : '';
     if (res.status === 401 || res.status === 403) {
-      throw fail(`${opts.label} embedding endpoint ${shownUrl} refused the request (HTTP ${res.status}${detail}). Check ${opts.authHint}.`);
+      throw fail(`${opts.label} ${what} ${shownUrl} refused the request (HTTP ${res.status}${detail}). Check ${opts.authHint}.`);
     }
     const hint = opts.statusHint?.(res.status, msg);
-    throw fail(`${opts.label} embedding endpoint ${shownUrl} answered HTTP ${res.status}${detail}.${hint ? ' ' + hint : ''}`);
+    throw fail(`${opts.label} ${what} ${shownUrl} answered HTTP ${res.status}${detail}.${hint ? ' ' + hint : ''}`);
   }
 }
 
