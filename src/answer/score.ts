@@ -99,6 +99,7 @@ export function scoreUnits(input: ScoringInput): Scored[] {
   };
   const headingTerms = new Map<string, Set<string>>();
 
+  const measured = measuredThing(a);
   return units.map((u, i) => {
     const body = u.kind === 'row' || u.kind === 'list' || u.kind === 'headings' ? u.display : u.text;
     const uWords = words(body).filter((w) => !isStopword(w));
@@ -123,9 +124,9 @@ export function scoreUnits(input: ScoringInput): Scored[] {
 
     // answers of the expected kind, about what the question counts ("how many users" wants users)
     let candidates = input.typed ? newCandidates(body, a.needs, questionWords) : [];
-    if (candidates.length && a.counted && a.type !== 'money' && !GENERIC_COUNTS.has(a.counted)) {
-      const c = stem(a.counted);
-      const tied = uTerms.has(c) || ctx.has(c) || (wv !== null && soft(a.counted, uWords) >= W.softFrom);
+    if (candidates.length && measured) {
+      const c = stem(measured.word);
+      const tied = uTerms.has(c) || (measured.fromContext && ctx.has(c)) || (wv !== null && soft(measured.word, uWords) >= W.softFrom);
       if (!tied) candidates = [];
     }
     // a forecast does not answer a question of fact: "who won the 2022 prize" is not answered by
@@ -152,6 +153,27 @@ export function scoreUnits(input: ScoringInput): Scored[] {
     const score = support + bonus + W.rankBonus / u.hitRank - W.lengthPenalty * Math.max(0, length - W.lengthFree);
     return { ...u, coverage, dense, support, score, candidates, constraintsMet, typeEvidence };
   });
+}
+
+/**
+ * What a quantity question measures, which the unit holding the quantity must speak of: the
+ * counted noun ("how many users" wants users), or for an amount of money the head of the subject
+ * when it is an ordinary word ("what does a Wukong subscription cost" wants a subscription's
+ * price, not a revenue target about Wukong).
+ */
+function measuredThing(a: QuestionAnalysis): { word: string; fromContext: boolean } | undefined {
+  // a count may be tied through the unit's lead-in or header ("Users: 10M"); a price must be
+  // said of the thing itself, in the unit ("$431M promotion" under a Qwen app lead-in is no price of the app)
+  if (a.type !== 'money') return a.counted && !GENERIC_COUNTS.has(a.counted) ? { word: a.counted, fromContext: true } : undefined;
+  // ("how much money" counts money itself: any amount speaks of it)
+  if (a.counted) return undefined;
+  const head = a.subject[a.subject.length - 1];
+  const isName = (w: string) => a.constraints.names.some((n) => n.toLowerCase().split(/\s+/).includes(w));
+  // the head of a noun phrase only where the phrase runs up to the question's last word, its
+  // verb ("what does [a Wukong subscription] cost"), not "how much does [alibaba plan] to invest"
+  const qw = words(a.text);
+  const headAt = qw.lastIndexOf(head ?? '');
+  return head && headAt === qw.length - 2 && !isStopword(head) && !isName(head) ? { word: head, fromContext: false } : undefined;
 }
 
 /** Evidence for the answer types no candidate shows: a definition, a reason, a list, a comparison. */

@@ -87,6 +87,17 @@ describe('the reader on the seed corpus', () => {
     }
   });
 
+  it('a price is an amount said of the thing priced: a promotion’s cost is answered, the app’s (never stated) is refused', async () => {
+    const promo = await docent.answer('How much did the Lunar New Year promotion cost?');
+    expect(promo.answered).toBe(true);
+    expect(promo.answer).toContain('$431M');
+    for (const q of ['What does the Qwen app cost?', 'what would a token hub licence cost']) {
+      const r = await docent.answer(q);
+      expect(r.answered, q).toBe(false);
+      expect(r.refusal?.reason, q).toBe('no-answer');
+    }
+  });
+
   it('names an unknown subject whatever its case', async () => {
     for (const [q, name] of [
       ['what did apple announce', 'apple'],
