@@ -4,7 +4,7 @@ import type { AnswerResult } from '../types.js';
 import { cleanQuestion } from '../answer/question.js';
 import { UserError } from '../errors.js';
 import type { AnswerRecord, BotContext } from './context.js';
-import { renderAnswer, truncate, type OutgoingMessage } from './format.js';
+import { renderAnswer, renderUnansweredNotice, truncate, type OutgoingMessage } from './format.js';
 import { safe } from './safe-send.js';
 
 /** The pipeline's own question cleaning, so turns, thread names and notices hold the clean text. */
@@ -50,7 +50,7 @@ export async function answerQuestion(
     ms: Date.now() - t0,
   });
   if (!result.answered) {
-    void notifyModerators(ctx, `❓ Unanswered question from <@${args.userId}>: “${truncate(args.question, 500)}”`);
+    void notifyModerators(ctx, renderUnansweredNotice(args.userId, args.question));
   }
   return { result, record, messages: renderAnswer(result, record.id) };
 }

@@ -1,14 +1,23 @@
 /**
  * Pure formatting of pipeline results into Discord message payloads that respect Discord's limits
  * (2,000 characters of content; embed description 4,096, field name 256, field value 1,024,
- * 25 fields, 6,000 characters per message).
+ * 25 fields, 6,000 characters per message). Text no human wrote for the message (document text,
+ * file names, titles, a model's answer, a question echoed to the moderators) goes through
+ * `src/text/inert.ts` and secret redaction: shown as written, never a live link, mention or secret.
  */
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed, type APIEmbedField } from 'discord.js';
 import { explainAnalysis } from '../answer/explain.js';
 import { renderRefusal } from '../answer/refusal.js';
 import type { CorpusStatus, Freshness, ReindexReport, SourceInfo } from '../pipeline.js';
+import { redact } from '../log.js';
+import { inertName, inertText } from '../text/inert.js';
 import type { AnswerResult, Citation } from '../types.js';
 import { splitMessage } from './split-message.js';
+
+/** Document or model text as shown: no live mention, masked link or spoiler, no secret. */
+function untrusted(text: string): string {
+  return inertText(redact(text));
+}
 
 export const LIMITS = { content: 2000, title: 256, description: 4096, fieldName: 256, fieldValue: 1024, fields: 25, total: 6000 } as const;
 
@@ -41,12 +50,12 @@ function quoteBlock(text: string, max: number): string {
 }
 
 export function citationField(c: Citation): APIEmbedField {
-  const name = truncate(`[${c.n}] ${c.title}`, LIMITS.fieldName);
-  const head = [c.section ? `§ ${truncate(c.section, 200)}` : '', `\`${truncate(c.source, 150)}\` · ${lineRange(c.lines)}`].filter(Boolean).join('\n');
+  const name = truncate(`[${c.n}] ${inertName(c.title)}`, LIMITS.fieldName);
+  const head = [c.section ? `§ ${truncate(inertName(c.section), 200)}` : '', `\`${truncate(inertName(c.source), 150)}\` · ${lineRange(c.lines)}`].filter(Boolean).join('\n');
   // Room left for the quote after the header, the newline and the "> " prefixes.
   const room = LIMITS.fieldValue - head.length - 1;
   const lines = c.quote.split('\n').length;
-  const value = `${head}\n${quoteBlock(c.quote, Math.max(20, room - 2 * Math.min(lines, 40) - 4))}`;
+  const value = `${head}\n${quoteBlock(untrusted(c.quote), Math.max(20, room - 2 * Math.min(lines, 40) - 4))}`;
   return { name, value: value.length <= LIMITS.fieldValue ? value : truncate(value, LIMITS.fieldValue) };
 }
 
@@ -91,13 +100,13 @@ export function parseVoteId(customId: string): { vote: 'up' | 'down'; answerId: 
  * then the closest sources as a list: rendered once, from the structured refusal).
  */
 export function answerText(result: AnswerResult): string {
-  if (result.answered) return result.answer;
+  if (result.answered) return untrusted(result.answer);
   const refusal = result.refusal ?? { reason: 'no-answer' as const, missing: [], closest: result.closest };
-  const lines = [renderRefusal(refusal)];
+  const lines = [untrusted(renderRefusal(refusal))];
   if (refusal.closest.length) {
     lines.push('', '**Closest sources:**');
     for (const c of refusal.closest.slice(0, 5)) {
-      lines.push(`• ${c.title}${c.section ? ` — ${c.section}` : ''} (\`${c.source}\`, ${lineRange(c.lines)})`);
+      lines.push(`• ${inertName(c.title)}${c.section ? ` — ${inertName(c.section)}` : ''} (\`${inertName(c.source)}\`, ${lineRange(c.lines)})`);
     }
   }
   return lines.join('\n');
@@ -120,16 +129,16 @@ export function renderAnswer(result: AnswerResult, answerId: string): OutgoingMe
 }
 
 export function renderWhy(result: AnswerResult): string {
-  const head = `Retrieval for “${truncate(result.question, 300)}” — index ${result.generation}, ${result.ms} ms, ${result.answered ? 'answered' : 'not answered'}.`;
-  const understood = result.analysis ? `\nUnderstood as: ${truncate(explainAnalysis(result.analysis), 400)}` : '';
+  const head = `Retrieval for “${truncate(untrusted(result.question), 300)}” — index ${result.generation}, ${result.ms} ms, ${result.answered ? 'answered' : 'not answered'}.`;
+  const understood = result.analysis ? `\nUnderstood as: ${truncate(untrusted(explainAnalysis(result.analysis)), 400)}` : '';
   if (result.retrieved.length === 0) return `${head}${understood}\nNothing was retrieved.`;
   const fmt = (rank: number | null, score: number | null) => (rank === null ? '—' : `#${rank}${score === null ? '' : ` (${score.toFixed(3)})`}`);
   const blocks = result.retrieved.map((h) => {
-    const section = h.chunk.headings.join(' › ');
+    const section = inertName(h.chunk.headings.join(' › '));
     return [
       `**#${h.rank}** fused ${h.score.toFixed(4)} · lexical ${fmt(h.lexicalRank, h.lexicalScore)} · dense ${fmt(h.denseRank, h.denseScore)}`,
-      `${h.chunk.title}${section ? ` — ${section}` : ''} (\`${h.chunk.source}\`, ${lineRange([h.chunk.lineStart, h.chunk.lineEnd])})`,
-      quoteBlock(h.chunk.text, 300),
+      `${inertName(h.chunk.title)}${section ? ` — ${section}` : ''} (\`${inertName(h.chunk.source)}\`, ${lineRange([h.chunk.lineStart, h.chunk.lineEnd])})`,
+      quoteBlock(untrusted(h.chunk.text), 300),
     ].join('\n');
   });
   return [head + understood, ...blocks].join('\n\n');
@@ -142,14 +151,14 @@ export function renderSources(sources: SourceInfo[]): string {
   for (const s of [...sources].sort((a, b) => a.source.localeCompare(b.source))) {
     const t = Date.parse(s.indexedAt);
     const when = Number.isFinite(t) ? `<t:${Math.floor(t / 1000)}:f>` : s.indexedAt;
-    lines.push(`• **${s.title}** — \`${s.source}\` · ${s.chunks} chunk${s.chunks === 1 ? '' : 's'} · indexed ${when}`);
+    lines.push(`• **${inertName(s.title)}** — \`${inertName(s.source)}\` · ${s.chunks} chunk${s.chunks === 1 ? '' : 's'} · indexed ${when}`);
   }
   return lines.join('\n');
 }
 
 function list(label: string, items: string[]): string {
   if (items.length === 0) return `${label}: 0`;
-  const shown = items.slice(0, 10).map((s) => `\`${s}\``).join(', ');
+  const shown = items.slice(0, 10).map((s) => `\`${inertName(s)}\``).join(', ');
   return `${label}: ${items.length} (${shown}${items.length > 10 ? `, … ${items.length - 10} more` : ''})`;
 }
 
@@ -164,12 +173,12 @@ export function renderReport(action: string, r: ReindexReport): string {
     `• Unchanged: ${r.unchanged.length}`,
     `• Skipped: ${r.skipped.length}`,
   ];
-  for (const s of r.skipped.slice(0, 10)) lines.push(`  – \`${s.source}\`: ${s.code} — ${truncate(s.message, 200)}`);
+  for (const s of r.skipped.slice(0, 10)) lines.push(`  – \`${inertName(s.source)}\`: ${s.code} — ${truncate(inertName(redact(s.message)), 200)}`);
   return lines.join('\n');
 }
 
 function names(items: string[], max = 5): string {
-  const shown = items.slice(0, max).map((s) => `\`${s}\``).join(', ');
+  const shown = items.slice(0, max).map((s) => `\`${inertName(s)}\``).join(', ');
   return items.length > max ? `${shown}, … ${items.length - max} more` : shown;
 }
 
@@ -194,10 +203,24 @@ export function renderFreshnessProblem(f: Freshness): string | null {
     case 'pinned':
       return `📌 The corpus changed (${renderCorpusDiff(s)}), but index generation \`${s.generation}\` is pinned by a rollback (${s.pin?.by ?? 'rollback'}, ${s.pin?.pinnedAt ?? ''}): it keeps serving until \`/reindex\` or the next corpus change.`;
     case 'failed':
-      return `⚠️ The corpus changed (${renderCorpusDiff(s)}), but the automatic re-index failed: ${truncate(f.error instanceof Error ? f.error.message : String(f.error), 500)}. Index generation \`${s.generation}\` still serves.`;
+      return `⚠️ The corpus changed (${renderCorpusDiff(s)}), but the automatic re-index failed: ${truncate(untrusted(f.error instanceof Error ? f.error.message : String(f.error)), 500)}. Index generation \`${s.generation}\` still serves.`;
     case 'missing':
-      return `⚠️ The corpus folder \`${truncate(s.corpusDir, 200)}\` is missing; index generation \`${s.generation}\` still serves.`;
+      return `⚠️ The corpus folder \`${truncate(inertName(s.corpusDir), 200)}\` is missing; index generation \`${s.generation}\` still serves.`;
     default:
       return null;
   }
+}
+
+/**
+ * The moderator channel's notice of an unanswered question. The question is the member's, not
+ * written for the moderators: it is echoed inert (a masked link in it stays visible text).
+ */
+export function renderUnansweredNotice(userId: string, question: string): string {
+  return `❓ Unanswered question from <@${userId}>: “${truncate(untrusted(question), 500)}”`;
+}
+
+/** The moderator channel's notice of a 👎: the question and the answer echoed inert. */
+export function renderDownvoteNotice(args: { userId: string; question: string; answer: string; link: string }): string {
+  const about = args.question ? ` to “${truncate(untrusted(args.question), 300)}”` : '';
+  return `👎 from <@${args.userId}> on an answer${about}: ${args.link}\n> ${truncate(untrusted(args.answer.replace(/\n+/g, ' ')), 800)}`;
 }

@@ -2,7 +2,7 @@ import type { ButtonInteraction } from 'discord.js';
 import { notifyModerators } from './answer-flow.js';
 import type { BotContext } from './context.js';
 import type { FeedbackSource } from './feedback.js';
-import { parseVoteId, truncate } from './format.js';
+import { parseVoteId, renderDownvoteNotice } from './format.js';
 import { ephemeral } from './safe-send.js';
 
 /** Sources as shown in the message's embed, for votes on answers from before a restart. */
@@ -44,9 +44,6 @@ export async function handleVote(ctx: BotContext, interaction: ButtonInteraction
   ctx.logger.info('vote', { answerId: parsed.answerId, userId: interaction.user.id, vote: parsed.vote, previous });
   if (parsed.vote === 'down' && previous !== 'down') {
     const link = interaction.message.url;
-    await notifyModerators(
-      ctx,
-      `👎 from <@${interaction.user.id}> on an answer${entry.question ? ` to “${truncate(entry.question, 300)}”` : ''}: ${link}\n> ${truncate(entry.answer.replace(/\n+/g, ' '), 800)}`,
-    );
+    await notifyModerators(ctx, renderDownvoteNotice({ userId: interaction.user.id, question: entry.question, answer: entry.answer, link }));
   }
 }

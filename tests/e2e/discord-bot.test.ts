@@ -148,8 +148,9 @@ describe('answers', () => {
 
   it('a document line with @everyone and a role mention is quoted, and nothing pings (allowed_mentions parse: [])', async () => {
     const { reply } = await askByMention('When is the all-hands?');
-    expect(reply.body.content).toBe('@everyone the all-hands moves to Thursday at 10:00; <@&123456789012345678> please bring the Wukong demo. [1]');
-    expect(reply.body.embeds[0].fields[0].value).toContain(`> ${EVERYONE_LINE}`);
+    // shown as written, inert: a zero-width space keeps Discord from rendering the mentions
+    expect(reply.body.content).toBe('@\u200Beveryone the all-hands moves to Thursday at 10:00; <\u200B@&123456789012345678> please bring the Wukong demo. [1]');
+    expect(reply.body.embeds[0].fields[0].value).toContain(`> ${EVERYONE_LINE.replace('@', '@\u200B').replace('<', '<\u200B')}`);
     expect(reply.body.allowed_mentions).toEqual({ parse: [] });
   });
 
@@ -457,6 +458,31 @@ describe('resilience', () => {
     }
     const { reply } = await askByMention('What is Wukong?');
     expect(reply.body.content).toContain('Wukong');
+  });
+});
+
+describe('questions echoed to the moderators are inert', () => {
+  const Z = '\u200B';
+  const LINK = '[discord.gift/nitro](https://evil.example/claim)';
+  const SHOWN = `[discord.gift/nitro]${Z}(https://evil.example/claim)`;
+
+  it('an unanswered question with a masked link reaches the moderator channel with the link shown as text, not live', async () => {
+    const { after } = await askByMention(`Where do I claim ${LINK} ||for free||?`);
+    const notice = await h.standIn.waitForRequest(isChannelMessage(h.standIn.moderatorChannelId), { after });
+    expect(notice.body.content).toBe(`❓ Unanswered question from <@${h.standIn.alice.id}>: “Where do I claim ${SHOWN} |${Z}|for free|${Z}|?”`);
+    expect(notice.body.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('a 👎 on an answer to a question with a masked link echoes the question and the answer inert', async () => {
+    const { reply } = await askByMention(`When is the all-hands? ${LINK}`);
+    const message = h.standIn.messages.get(reply.response.id)!;
+    const after = h.standIn.mark();
+    const s = h.standIn.injectButton({ customId: reply.body.components[0].components[1].custom_id as string, message });
+    await h.standIn.waitForRequest(callbackOf(s), { after });
+    const notice = await h.standIn.waitForRequest(isChannelMessage(h.standIn.moderatorChannelId), { after });
+    expect(notice.body.content).toContain(`👎 from <@${h.standIn.alice.id}> on an answer to “When is the all-hands? ${SHOWN}”`);
+    expect(notice.body.content).toContain(`> @${Z}everyone the all-hands moves to Thursday at 10:00; <${Z}@&123456789012345678> please bring the Wukong demo. [1]`);
+    expect(notice.body.content).not.toMatch(/\]\(|<@&|@everyone/);
   });
 });
 

@@ -66,6 +66,39 @@ describe('config', () => {
   });
 });
 
+describe('config errors never echo a secret', () => {
+  const TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GhOstT.k3y_s3cr3t-ab1234567890xyzXYZ';
+  const error = (env: Record<string, string>): ConfigError => {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      return e as ConfigError;
+    }
+    throw new Error('no ConfigError');
+  };
+
+  it('GIVEN a bot token pasted into MODERATOR_ROLE_IDS THEN the error names the variable and what is wrong, and does not print the token', () => {
+    const err = error({ MODERATOR_ROLE_IDS: `123456789012345678,${TOKEN}` });
+    expect(err.variable).toBe('MODERATOR_ROLE_IDS');
+    expect(err.message).toBe(`MODERATOR_ROLE_IDS: expected comma-separated Discord role ids, got a ${TOKEN.length}-character value that looks like a secret (not shown)`);
+  });
+
+  it.each([
+    ['the configured Discord token, elsewhere', { DISCORD_TOKEN: 'not-token-shaped-but-secret', DOCENT_TOP_K: 'not-token-shaped-but-secret' }, 'DOCENT_TOP_K'],
+    ['a long mixed-case key', { DISCORD_GUILD_ID: 'ghp_9sKq2LmX7vB4nT1pRz8YwC3dF6hJ0aE5uGiO' }, 'DISCORD_GUILD_ID'],
+  ])('GIVEN %s THEN it is described, not echoed', (_what, env, variable) => {
+    const err = error(env);
+    expect(err.variable).toBe(variable);
+    expect(err.message).toMatch(/looks like a secret \(not shown\)$/);
+    expect(err.message).not.toContain(Object.values(env).at(-1));
+  });
+
+  it('GIVEN user:password@ in a bad URL THEN the error shows the URL without the credentials', () => {
+    const err = error({ OLLAMA_BASE_URL: 'ftp://admin:hunter2-pass@models.example:11434' });
+    expect(err.message).toBe('OLLAMA_BASE_URL: expected an http(s) URL, got "ftp://[redacted]@models.example:11434"');
+  });
+});
+
 describe('cliConfig', () => {
   it('GIVEN --corpus and --index with spaces and non-ASCII letters THEN the paths are used as written', async () => {
     const { cliConfig } = await import('../../src/cli/common.js');

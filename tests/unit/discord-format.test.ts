@@ -1,7 +1,8 @@
 import { renderRefusal } from '../../src/answer/refusal.js';
 import type { Refusal } from '../../src/types.js';
 import { describe, expect, it } from 'vitest';
-import { citationField, LIMITS, parseVoteId, renderAnswer, renderReport, sourceEmbeds, truncate, voteButtons } from '../../src/discord/format.js';
+import { citationField, LIMITS, parseVoteId, renderAnswer, renderReport, renderSources, sourceEmbeds, truncate, voteButtons } from '../../src/discord/format.js';
+import { addSecret } from '../../src/log.js';
 import type { AnswerResult, Citation } from '../../src/types.js';
 
 const cite = (n: number, quote = 'A quoted line.'): Citation => ({
@@ -86,5 +87,43 @@ describe('format', () => {
     expect(text).toBe(
       'Re-index: done in 1.2 s — index generation `g2`, 9 chunks (3 embedded).\n• Added: 1 (`a.md`)\n• Changed: 0\n• Removed: 1 (`b.md`)\n• Unchanged: 1\n• Skipped: 1\n  – `x.bin`: UNSUPPORTED — not a document',
     );
+  });
+});
+
+describe('text no human wrote for the message is shown inert', () => {
+  const Z = '\u200B';
+  const DOC = 'Claim [free Nitro](https://evil.example/claim) now, <@&123456789012345678> and <@!234567890123456789> in <#345678901234567890>; @everyone ||https://evil.example/hidden||.';
+  const SHOWN = `Claim [free Nitro]${Z}(https://evil.example/claim) now, <${Z}@&123456789012345678> and <${Z}@!234567890123456789> in <${Z}#345678901234567890>; @${Z}everyone |${Z}|https://evil.example/hidden|${Z}|.`;
+
+  it('GIVEN document text with a masked link, role, user and channel mentions, @everyone and a spoiler THEN the answer and its quote show them as text, not live', () => {
+    const [m] = renderAnswer(result({ answer: `${DOC} [1]`, citations: [cite(1, DOC)] }), 'x');
+    expect(m.content).toBe(`${SHOWN} [1]`);
+    expect(m.embeds?.[0].fields?.[0].value).toBe(`§ Part › Chapter\n\`docs/doc-1.md\` · lines 1–3\n> ${SHOWN}`);
+    // nothing Discord would render as a link, mention or spoiler is left
+    const live = /\]\(|<[@#]|@everyone|\|\|/;
+    expect(m.content).not.toMatch(live);
+    expect(m.embeds?.[0].fields?.[0].value).not.toMatch(live);
+  });
+
+  it('GIVEN a bot-token-shaped string or a registered key in document text THEN the reply shows [redacted]', () => {
+    addSecret('sk-format-test-registered-key');
+    const token = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GhOstT.k3y_s3cr3t-ab1234567890xyzXYZ';
+    const [m] = renderAnswer(result({ answer: `The token is ${token} and the key sk-format-test-registered-key [1]`, citations: [cite(1, `token ${token}`)] }), 'x');
+    expect(m.content).toBe('The token is [redacted] and the key [redacted] [1]');
+    expect(m.embeds?.[0].fields?.[0].value).toContain('> token [redacted]');
+  });
+
+  it('GIVEN file names and titles with a bidi override, a newline, a backtick and a mention THEN /sources, citations and refusals show them escaped on one line', () => {
+    const source = 'invoice\u202Etxt.exe\nfake.md';
+    const title = 'Notes `x` <@&123456789012345678>';
+    const sources = renderSources([{ source, title, chunks: 2, indexedAt: 'not a date' }]);
+    expect(sources).toBe(`**1 document indexed** (2 chunks):\n• **Notes ˋxˋ <${Z}@&123456789012345678>** — \`invoice\\u202Etxt.exe\\nfake.md\` · 2 chunks · indexed not a date`);
+    const field = citationField({ ...cite(1), source, title, section: 'Part\u2067 one' });
+    expect(field.name).toBe(`[1] Notes ˋxˋ <${Z}@&123456789012345678>`);
+    expect(field.value.split('\n').slice(0, 2)).toEqual(['§ Part\\u2067 one', '`invoice\\u202Etxt.exe\\nfake.md` · lines 1–3']);
+    const refusal: Refusal = { reason: 'no-answer', missing: [], closest: [{ source, title, section: '', lines: [1, 1] }] };
+    const [m] = renderAnswer(result({ answered: false, answer: renderRefusal(refusal), citations: [], closest: refusal.closest, refusal }), 'x');
+    expect(m.content.split('\n').at(-1)).toBe(`• Notes ˋxˋ <${Z}@&123456789012345678> (\`invoice\\u202Etxt.exe\\nfake.md\`, line 1)`);
+    expect(sources + field.name + field.value + m.content).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
   });
 });
