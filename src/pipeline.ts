@@ -60,6 +60,12 @@ export interface DocentApi {
   corpusStatus(): Promise<CorpusStatus>;
   /** Re-indexes when the corpus differs from the serving generation, unless it is pinned or `reindex` is false. */
   ensureFresh(opts?: EnsureFreshOptions): Promise<Freshness>;
+  /**
+   * Calls `listener` with the new generation's name each time another generation starts serving;
+   * returns a function that stops it. Caches of results (the bot's /why) drop what belongs to the
+   * old one, so it can be freed.
+   */
+  onGenerationChange?(listener: (generation: string) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -138,6 +144,12 @@ export class Docent implements DocentApi {
   private swapping: Promise<void> | null = null;
   private freshening: Promise<Freshness> | null = null;
   private closed = false;
+  private readonly swapListeners = new Set<(generation: string) => void>();
+  /**
+   * Generations that failed to load, with what their files looked like then: CURRENT naming one
+   * is not verified (every file hashed) and warned about again on every check, only once it changed.
+   */
+  private readonly unloadable = new Map<string, string>();
 
   private constructor(
     readonly config: Config,
@@ -210,14 +222,27 @@ export class Docent implements DocentApi {
       return this.refresh(true);
     }
     this.swapping = (async () => {
+      let name: string | null = null;
+      let looks = '';
       try {
-        const name = await readCurrentName(this.config.indexDir);
+        name = await readCurrentName(this.config.indexDir);
         if (!name || name === this.index.generation || this.closed) return;
+        looks = await filesLook(path.join(this.config.indexDir, name));
+        if (this.unloadable.get(name) === looks) return;
         const next = await LoadedIndex.load(path.join(this.config.indexDir, name), this.embeddings, this.config.efSearch);
         this.index = next;
+        this.unloadable.delete(name);
         this.logger.info('switched to a new index generation', { generation: name, chunks: next.chunks.length });
+        for (const listener of this.swapListeners) {
+          try {
+            listener(name);
+          } catch (err) {
+            this.logger.warn('a generation-change listener failed', { generation: name, error: (err as Error).message });
+          }
+        }
       } catch (err) {
-        this.logger.warn('new index generation did not load; still serving the previous one', { error: (err as Error).message });
+        if (name) this.unloadable.set(name, looks);
+        this.logger.warn('new index generation did not load; still serving the previous one (it is not tried again until its files change)', { generation: name, error: (err as Error).message });
       } finally {
         this.swapping = null;
       }
@@ -439,10 +464,27 @@ export class Docent implements DocentApi {
     });
   }
 
+  onGenerationChange(listener: (generation: string) => void): () => void {
+    this.swapListeners.add(listener);
+    return () => void this.swapListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.swapListeners.clear();
     await this.swapping;
   }
+}
+
+/** Names, sizes and mtimes of a generation's files (a cheap stat each, no hashing): changes when a damaged one is repaired or replaced. */
+async function filesLook(dir: string): Promise<string> {
+  const names = await fs.readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  const parts: string[] = [];
+  for (const n of names.map(String).sort()) {
+    const st = await fs.stat(path.join(dir, n)).catch(() => null);
+    parts.push(st ? `${n}:${st.size}:${st.mtimeMs}` : `${n}:?`);
+  }
+  return parts.join('|');
 }
 
 /** Kept for callers of the old location; the generation functions live in `ingest/generations.ts`. */

@@ -30,14 +30,16 @@ export async function answerQuestion(
 ): Promise<AnsweredQuestion> {
   const t0 = Date.now();
   const result = await ctx.docent.answer(args.question, { history: args.history.map((t) => ({ ...t })) });
-  const record: AnswerRecord = {
+  // a copy (structuredClone shares no string): kept for a week for votes, it must not hold on
+  // to the texts of the generation that answered
+  const record: AnswerRecord = structuredClone({
     id: randomBytes(6).toString('hex'),
     question: args.question,
     answer: result.answer,
     answered: result.answered,
     sources: result.citations.map((c) => ({ n: c.n, source: c.source, title: c.title, section: c.section, lines: c.lines })),
     userId: args.userId,
-  };
+  });
   ctx.answers.set(record.id, record);
   ctx.lastResults.set(args.userId, result);
   ctx.logger.info('answered', {

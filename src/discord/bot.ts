@@ -4,6 +4,7 @@
  * The pipeline is injected, so tests run the bot over a fake or the real one.
  */
 import { Client, Events, GatewayIntentBits, Partials, type ClientOptions } from 'discord.js';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import type { CorpusWatcher } from '../ingest/watch.js';
 import { addSecret, type Logger } from '../log.js';
@@ -19,7 +20,6 @@ import type { AnyEvent } from './events/index.js';
 import { startCorpusWatch } from './corpus-watch.js';
 import { FeedbackStore } from './feedback.js';
 import { AnswerLimiter } from './limiter.js';
-import { LruCache } from './lru-cache.js';
 import { NO_MENTIONS } from './safe-send.js';
 
 export interface CreateBotOptions {
@@ -88,10 +88,13 @@ export function createBot(opts: CreateBotOptions): Bot {
     conversations: new ConversationStore(),
     limiter: new AnswerLimiter(config.discord.rateLimitPerMinute, config.discord.maxInFlight),
     feedback: undefined as unknown as FeedbackStore, // opened in start()
-    answers: new LruCache<string, AnswerRecord>(5000, 7 * 24 * 3600_000),
-    lastResults: new LruCache<string, AnswerResult>(5000, 24 * 3600_000),
+    answers: new LRUCache<string, AnswerRecord>({ max: 5000, ttl: 7 * 24 * 3600_000, updateAgeOnGet: true }),
+    lastResults: new LRUCache<string, AnswerResult>({ max: 5000, ttl: 24 * 3600_000, updateAgeOnGet: true }),
     openThreads: opts.openThreads ?? true,
   };
+  // a result holds the chunks (and through them the texts) of the generation that answered it:
+  // once another serves, /why of an older question would keep that whole generation in memory
+  const stopForgetting = docent.onGenerationChange?.((generation) => forgetOtherGenerations(context.lastResults, generation));
 
   let running = 0;
   const whenIdle: Array<() => void> = [];
@@ -137,6 +140,7 @@ export function createBot(opts: CreateBotOptions): Bot {
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopForgetting?.();
       await corpusWatch?.close();
       await client.destroy();
       logger.info('discord client stopped');
@@ -145,4 +149,10 @@ export function createBot(opts: CreateBotOptions): Bot {
       return running === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenIdle.push(resolve));
     },
   };
+}
+
+/** Drops every cached result that another generation than `generation` answered. */
+export function forgetOtherGenerations(results: LRUCache<string, AnswerResult>, generation: string): void {
+  const old = [...results.entries()].filter(([, r]) => r.generation !== generation).map(([k]) => k);
+  for (const k of old) results.delete(k);
 }

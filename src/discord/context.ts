@@ -7,7 +7,7 @@ import type { Command } from './commands/index.js';
 import type { ConversationStore } from './conversations.js';
 import type { FeedbackSource, FeedbackStore } from './feedback.js';
 import type { AnswerLimiter } from './limiter.js';
-import type { LruCache } from './lru-cache.js';
+import type { LRUCache } from 'lru-cache';
 
 /** What the bot remembers about an answer it posted (for votes and moderator notices). */
 export interface AnswerRecord {
@@ -29,10 +29,10 @@ export interface BotContext {
   conversations: ConversationStore;
   limiter: AnswerLimiter;
   feedback: FeedbackStore;
-  /** Answers by answer id (bounded). */
-  answers: LruCache<string, AnswerRecord>;
-  /** Each user's last answer result, for `/why` (bounded). */
-  lastResults: LruCache<string, AnswerResult>;
+  /** Answers by answer id (bounded; records are copies that share no text with an index generation). */
+  answers: LRUCache<string, AnswerRecord>;
+  /** Each user's last answer result, for `/why` (bounded; emptied of other generations when one swaps in). */
+  lastResults: LRUCache<string, AnswerResult>;
   /** Open a thread on an answer to a mention in a guild text channel (when permitted). */
   openThreads: boolean;
 }

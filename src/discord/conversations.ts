@@ -1,6 +1,6 @@
 import { MAX_TURNS, remember } from '../conversation.js';
 import type { Turn } from '../types.js';
-import { LruCache } from './lru-cache.js';
+import { LRUCache } from 'lru-cache';
 
 /** One conversation with the bot: the turns so far, oldest first. */
 export interface Conversation {
@@ -14,10 +14,10 @@ export interface Conversation {
  * Bounded: least recently used keys go first, and keys expire after `ttlMs` without use.
  */
 export class ConversationStore {
-  private readonly byKey: LruCache<string, Conversation>;
+  private readonly byKey: LRUCache<string, Conversation>;
   private seq = 0;
   constructor(opts: { maxKeys?: number; ttlMs?: number; maxTurns?: number; now?: () => number } = {}) {
-    this.byKey = new LruCache(opts.maxKeys ?? 2000, opts.ttlMs ?? 60 * 60_000, opts.now);
+    this.byKey = new LRUCache({ max: opts.maxKeys ?? 2000, ttl: opts.ttlMs ?? 60 * 60_000, updateAgeOnGet: true, ...(opts.now ? { perf: { now: opts.now }, ttlResolution: 0 } : {}) });
     this.maxTurns = opts.maxTurns ?? MAX_TURNS;
   }
   private readonly maxTurns: number;
@@ -37,7 +37,9 @@ export class ConversationStore {
 
   /** Appends a finished turn (keeping the last `maxTurns`, the pipeline's policy) and makes it reachable by `keys`. */
   record(conv: Conversation, turn: Turn, keys: string[]): void {
-    conv.turns = remember(conv.turns, turn, this.maxTurns);
+    // a copy: an answer's text is cut from the documents of the generation that answered, and a
+    // turn kept for an hour must not keep that generation's texts in memory
+    conv.turns = remember(conv.turns, structuredClone(turn), this.maxTurns);
     for (const k of keys) this.byKey.set(k, conv);
   }
 

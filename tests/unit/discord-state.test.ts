@@ -8,22 +8,7 @@ import { ConversationStore } from '../../src/discord/conversations.js';
 import { downloadAttachment, resolveAttachmentUrl } from '../../src/discord/download.js';
 import { FeedbackStore, latestVotes } from '../../src/discord/feedback.js';
 import { AnswerLimiter, refusalMessage } from '../../src/discord/limiter.js';
-import { LruCache } from '../../src/discord/lru-cache.js';
 import { stripMentions } from '../../src/discord/events/message-create.js';
-
-describe('LruCache', () => {
-  it('evicts the least recently used entry beyond its size and expires entries after the TTL', () => {
-    let now = 0;
-    const c = new LruCache<string, number>(2, 100, () => now);
-    c.set('a', 1);
-    c.set('b', 2);
-    expect(c.get('a')).toBe(1);
-    c.set('c', 3);
-    expect(c.get('b')).toBeUndefined();
-    now = 150;
-    expect(c.get('a')).toBeUndefined();
-  });
-});
 
 describe('ConversationStore', () => {
   it('finds a conversation by any of its keys and keeps only the last turns', () => {
@@ -35,6 +20,19 @@ describe('ConversationStore', () => {
     expect(s.find('msg:404', 'thread:9')?.turns.map((t) => t.question)).toEqual(['q2', 'q3']);
     expect(s.find('msg:1')).toBe(c);
     expect(s.find(undefined)).toBeUndefined();
+  });
+
+  it('forgets the least recently used key beyond its size and a key unused for its TTL', () => {
+    let now = 1000;
+    const s = new ConversationStore({ maxKeys: 2, ttlMs: 100, now: () => now });
+    const [a, b, c] = [s.create(), s.create(), s.create()];
+    s.link(a, 'a');
+    s.link(b, 'b');
+    expect(s.find('a')).toBe(a);
+    s.link(c, 'c');
+    expect(s.find('b')).toBeUndefined();
+    now = 1150;
+    expect(s.find('a')).toBeUndefined();
   });
 });
 

@@ -11,7 +11,7 @@ export default {
   async execute(interaction, ctx) {
     const last = ctx.lastResults.get(interaction.user.id);
     if (!last) {
-      await interaction.reply(ephemeral('You have not asked me anything recently. Ask with `/ask`, then use `/why`.'));
+      await interaction.reply(ephemeral('You have not asked me anything recently, or the index has changed since your last question. Ask with `/ask`, then use `/why`.'));
       return;
     }
     const [first, ...rest] = splitMessage(renderWhy(last));
