@@ -23,10 +23,16 @@ export interface FeedbackEntry {
   sources: FeedbackSource[];
 }
 
-/** Votes on answers, appended as JSON lines to `file`; survives restarts. */
+/**
+ * Votes on answers, appended as JSON lines to `file`; survives restarts. One vote state per user
+ * per answer: a vote that changes nothing is not written again, and votes are applied one at a
+ * time, so rapid toggles cannot both see the same previous vote.
+ */
 export class FeedbackStore {
   private readonly votes = new Map<string, Vote>();
-  private chain: Promise<void> = Promise.resolve();
+  /** Answers whose 👎 the moderators have been told about (any 👎 in the file counts). */
+  private readonly downNoticed = new Set<string>();
+  private chain: Promise<unknown> = Promise.resolve();
   private constructor(readonly file: string) {}
 
   static async open(file: string): Promise<FeedbackStore> {
@@ -42,6 +48,7 @@ export class FeedbackStore {
       try {
         const e = JSON.parse(line) as FeedbackEntry;
         store.votes.set(`${e.answerId}:${e.userId}`, e.vote);
+        if (e.vote === 'down') store.downNoticed.add(e.answerId);
       } catch {
         // A torn last line (crash mid-write) must not stop the bot.
       }
@@ -54,21 +61,31 @@ export class FeedbackStore {
     return this.votes.get(`${answerId}:${userId}`);
   }
 
-  /** Appends the vote; returns the vote it replaces, if any. */
-  async record(entry: FeedbackEntry): Promise<Vote | undefined> {
+  /** Appends the vote (unless it is the user's vote already); returns the vote it replaces, if any. */
+  record(entry: FeedbackEntry): Promise<Vote | undefined> {
     const key = `${entry.answerId}:${entry.userId}`;
-    const previous = this.votes.get(key);
-    const line = JSON.stringify(entry) + '\n';
-    // Serialise appends so concurrent votes never interleave inside a line.
-    const write = this.chain.then(async () => {
+    // one at a time: the previous vote is read after every earlier vote was applied
+    const run = this.chain.then(async () => {
+      const previous = this.votes.get(key);
+      if (previous === entry.vote) return previous;
       await mkdir(path.dirname(this.file), { recursive: true });
-      await appendFile(this.file, line, 'utf8');
+      await appendFile(this.file, JSON.stringify(entry) + '\n', 'utf8');
+      // counted only once it is on disk: a failed write can be retried
+      this.votes.set(key, entry.vote);
+      return previous;
     });
-    this.chain = write.catch(() => {});
-    await write;
-    // counted only once it is on disk: a failed write can be retried
-    this.votes.set(key, entry.vote);
-    return previous;
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * True the first time it is asked for an answer (and never for one that had a 👎 before a
+   * restart): the moderators hear of an answer's 👎 once, however often it is toggled.
+   */
+  claimDownvoteNotice(answerId: string): boolean {
+    if (this.downNoticed.has(answerId)) return false;
+    this.downNoticed.add(answerId);
+    return true;
   }
 }
 

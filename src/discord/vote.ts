@@ -17,7 +17,7 @@ function sourcesFromMessage(interaction: ButtonInteraction): FeedbackSource[] {
   });
 }
 
-/** 👍/👎 on an answer: appended to the feedback file; one vote per user per answer, last wins. */
+/** 👍/👎 on an answer: appended to the feedback file; one vote per user per answer, last wins; moderators hear of an answer's 👎 once. */
 export async function handleVote(ctx: BotContext, interaction: ButtonInteraction): Promise<void> {
   const parsed = parseVoteId(interaction.customId);
   if (!parsed) return;
@@ -42,7 +42,8 @@ export async function handleVote(ctx: BotContext, interaction: ButtonInteraction
         : `Thanks for the feedback ${icon}`;
   await interaction.reply(ephemeral(text));
   ctx.logger.info('vote', { answerId: parsed.answerId, userId: interaction.user.id, vote: parsed.vote, previous });
-  if (parsed.vote === 'down' && previous !== 'down') {
+  // once per answer, whoever votes and however often they toggle
+  if (parsed.vote === 'down' && previous !== 'down' && ctx.feedback.claimDownvoteNotice(parsed.answerId)) {
     const link = interaction.message.url;
     await notifyModerators(ctx, renderDownvoteNotice({ userId: interaction.user.id, question: entry.question, answer: entry.answer, link }));
   }

@@ -314,6 +314,33 @@ describe('feedback', () => {
     const reopened = await FeedbackStore.open(h.config.discord.feedbackFile);
     expect(reopened.voteOf(last.answerId, h.standIn.alice.id)).toBe('down');
   });
+
+  it('20 👍/👎 toggles by one user, then a 👎 by another: one vote state per user, and one moderator notice for the answer', async () => {
+    const { reply } = await askByMention('What is Qwen?');
+    const message = h.standIn.messages.get(reply.response.id)!;
+    const [up, down] = reply.body.components[0].components.map((c: { custom_id: string }) => c.custom_id as string);
+    const start = h.standIn.mark();
+    const press = async (customId: string, user = h.standIn.alice) => {
+      const after = h.standIn.mark();
+      const s = h.standIn.injectButton({ customId, message, user });
+      return (await h.standIn.waitForRequest(callbackOf(s), { after })).body.data.content as string;
+    };
+    for (let i = 0; i < 10; i++) {
+      await press(down);
+      await press(up);
+    }
+    expect(await press(up)).toBe('You already voted 👍 on this answer.');
+    await press(down, h.standIn.bob);
+    await h.bot.idle();
+    const notices = h.standIn.requests.slice(start).filter((r) => isChannelMessage(h.standIn.moderatorChannelId)(r) && String(r.body?.content).includes(message.id));
+    expect(notices).toHaveLength(1);
+    expect(notices[0].body.content).toContain(`👎 from <@${h.standIn.alice.id}>`);
+    const lines = (await readFile(h.config.discord.feedbackFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as FeedbackEntry);
+    const mine = lines.filter((e) => e.messageId === message.id);
+    expect(latestVotes(mine).map((e) => `${e.userId}:${e.vote}`)).toEqual([`${h.standIn.alice.id}:up`, `${h.standIn.bob.id}:down`]);
+    // the repeated 👍 changed nothing and wrote nothing
+    expect(mine).toHaveLength(21);
+  });
 });
 
 describe('moderation', () => {
