@@ -157,6 +157,8 @@ export async function extractAnswer(
   const typedNear = (s: Scored) => s.candidates.length > 0 || [s.prev, s.next].some((i) => i !== null && (byOrder.get(i)?.candidates.length ?? 0) > 0);
   const listQuestion = analysis.type === 'list' || analysis.type === 'comparison';
   const eligible: Scored[] = [];
+  /** Lists already standing in for a lead-in, by their order (each competes once, with its best lead-in's score). */
+  const listsIn = new Map<number, Scored>();
   for (const s of scored) {
     if (answerability && !s.constraintsMet) continue;
     if (strict && !typedNear(s)) continue;
@@ -164,7 +166,16 @@ export async function extractAnswer(
     if (s.kind === 'list' && !listQuestion) continue;
     if (s.listUnit !== undefined && !(strict && s.candidates.length > 0)) {
       const list = byOrder.get(s.listUnit);
-      if (list && !eligible.includes(list)) eligible.push({ ...list, score: Math.max(list.score, s.score), support: Math.max(list.support, s.support) });
+      if (!list) continue;
+      const entry = listsIn.get(list.order);
+      if (entry) {
+        entry.score = Math.max(entry.score, s.score);
+        entry.support = Math.max(entry.support, s.support);
+      } else {
+        const stand = { ...list, score: Math.max(list.score, s.score), support: Math.max(list.support, s.support) };
+        listsIn.set(list.order, stand);
+        eligible.push(stand);
+      }
       continue;
     }
     eligible.push(s);
