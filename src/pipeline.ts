@@ -6,10 +6,12 @@
  */
 import type { CorpusStatus } from './ingest/freshness.js';
 import type { GenerationInfo } from './ingest/generations.js';
+import type { CorpusRestore } from './ingest/originals.js';
 import type { AnswerOptions, AnswerResult } from './types.js';
 
 export type { CorpusStatus } from './ingest/freshness.js';
 export type { GenerationInfo } from './ingest/generations.js';
+export type { CorpusRestore } from './ingest/originals.js';
 
 export interface SourceInfo {
   source: string;
@@ -50,10 +52,13 @@ export interface DocentApi {
   removeDocument(source: string): Promise<ReindexReport>;
   /**
    * Switches to `generation` (any kept, valid one, older or newer), or without it back to the
-   * previous one, and pins it: a stale corpus is then reported but not re-indexed automatically
-   * until an explicit re-index or a corpus change after the switch.
+   * previous one, and puts the corpus files back to what it was built from (files it did not have
+   * are set aside in the corpus's `.docent-rolled-back/`), so the next change starts from what
+   * serves. With `restore: false`, or when its files were not kept, the corpus stays as it is and
+   * the generation is pinned: the difference is reported but not re-indexed automatically until
+   * an explicit re-index or a corpus change after the switch.
    */
-  rollback(generation?: string, opts?: { by?: string }): Promise<{ generation: string }>;
+  rollback(generation?: string, opts?: { by?: string; restore?: boolean }): Promise<{ generation: string; restore?: CorpusRestore }>;
   /** The kept generations, oldest first. */
   generations(): Promise<GenerationInfo[]>;
   /** Whether the corpus differs from the serving generation (sizes and mtimes, then hashes of what differs). */
@@ -402,11 +407,11 @@ export class Docent implements DocentApi {
     });
   }
 
-  async rollback(generation?: string, opts: { by?: string } = {}): Promise<{ generation: string }> {
-    const o = { corpusDir: this.config.corpusDir, by: opts.by ?? 'rollback', embedder: { id: this.embeddings.id, dimensions: this.embeddings.dimensions } };
+  async rollback(generation?: string, opts: { by?: string; restore?: boolean } = {}): Promise<{ generation: string; restore: CorpusRestore }> {
+    const o = { corpusDir: this.config.corpusDir, by: opts.by ?? 'rollback', restore: opts.restore, embedder: { id: this.embeddings.id, dimensions: this.embeddings.dimensions } };
     const r = generation === undefined ? await rollbackIndex(this.config.indexDir, o) : await switchGeneration(this.config.indexDir, generation, o);
     await this.refresh(true);
-    return { generation: r.generation };
+    return { generation: r.generation, restore: r.restore };
   }
 
   generations(): Promise<GenerationInfo[]> {

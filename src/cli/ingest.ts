@@ -1,5 +1,7 @@
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { createEmbeddings } from '../embeddings/index.js';
+import { diskFullError } from '../errors.js';
 import { buildIndex, type BuildProgress } from '../ingest/build.js';
 import { changedNames, corpusStatus, describeChanges } from '../ingest/freshness.js';
 import { listGenerationInfo, rollbackIndex, switchGeneration, type GenerationInfo, type SwitchResult } from '../ingest/generations.js';
@@ -19,9 +21,12 @@ Options
   --rollback     switch back to the previous index generation and exit
   --generation NAME
                  switch to any kept generation (older or newer, e.g. gen-000003) and exit
-                 After --rollback or --generation the generation is pinned: if the corpus
-                 differs from it, ask/repl/the bot say so but do not re-index until the next
-                 \`npm run ingest\` or the next change to the corpus.
+                 Either puts the corpus files back to what that generation was built from
+                 (files it did not have are moved to the corpus's .docent-rolled-back/), so
+                 the next change starts from what serves.
+  --keep-corpus  with --rollback or --generation: leave the corpus as it is; the generation
+                 is pinned: if the corpus differs from it, ask/repl/the bot say so but do not
+                 re-index until the next \`npm run ingest\` or the next change to the corpus
   --quiet        no progress bar
   -h, --help
 
@@ -30,7 +35,8 @@ Examples
   npm run ingest -- --corpus ./docs --index ./.docent/docs-index
   npm run ingest -- --list
   npm run ingest -- --rollback
-  npm run ingest -- --generation gen-000003`;
+  npm run ingest -- --generation gen-000003
+  npm run ingest -- --generation gen-000003 --keep-corpus`;
 
 const STAGE: Record<BuildProgress['stage'], string> = { load: 'reading', chunk: 'chunking', embed: 'embedding', index: 'indexing', write: 'writing' };
 
@@ -41,6 +47,7 @@ await runMain(async () => {
     force: { type: 'boolean', default: false },
     rollback: { type: 'boolean', default: false },
     generation: { type: 'string' },
+    'keep-corpus': { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -55,11 +62,17 @@ await runMain(async () => {
   }
   const config = cliConfig({ corpus: v.corpus, index: v.index });
   if (v.list) return void process.stdout.write(renderList(config.indexDir, await listGenerationInfo(config.indexDir)));
+  if (v['keep-corpus'] && !v.rollback && v.generation === undefined) {
+    process.stderr.write(`error: --keep-corpus goes with --rollback or --generation\n\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
   if (v.rollback || v.generation !== undefined) {
-    const opts = { corpusDir: config.corpusDir, by: v.rollback ? 'npm run ingest -- --rollback' : `npm run ingest -- --generation ${v.generation}` };
+    const opts = { corpusDir: config.corpusDir, by: v.rollback ? 'npm run ingest -- --rollback' : `npm run ingest -- --generation ${v.generation}`, restore: !v['keep-corpus'] };
     const r = v.rollback ? await rollbackIndex(config.indexDir, opts) : await switchGeneration(config.indexDir, v.generation!, opts);
     const head = v.rollback ? `Rolled back: ${r.generation} is serving now.` : `Switched: ${r.generation} is serving now (was ${r.previous ?? 'none'}).`;
-    process.stdout.write(`${head}\n${await afterSwitch(config, r)}\n`);
+    const restored = restoreLine(config, r);
+    process.stdout.write(`${head}\n${restored ? `${restored}\n` : ''}${await afterSwitch(config, r)}\n`);
     return;
   }
   const logger = cliLogger(config);
@@ -76,7 +89,10 @@ await runMain(async () => {
       shown = p.stage;
     } else bar.update(p.done, payload);
   };
-  const r = await buildIndex({ config, embeddings, logger, onProgress, force: v.force, purpose: 'npm run ingest' });
+  const r = await buildIndex({ config, embeddings, logger, onProgress, force: v.force, purpose: 'npm run ingest' }).catch((err: unknown) => {
+    bar?.stop();
+    throw diskFullError(err, config.indexDir, 'the re-index failed and the previous index generation still serves') ?? err;
+  });
   bar?.stop();
   const files = r.added.length + r.changed.length + r.unchanged.length;
   const out = [
@@ -89,6 +105,19 @@ await runMain(async () => {
   ];
   process.stdout.write(out.join('\n') + '\n');
 });
+
+/** What a switch did to the corpus: "Restored the corpus to gen-000002: 1 put back (a.md); 1 set aside (b.md) in …", or why not; null when nothing was needed. */
+function restoreLine(config: Config, r: SwitchResult): string | null {
+  const x = r.restore;
+  if (x.notRestored) return `The corpus was not restored: ${x.notRestored}.`;
+  if (!x.restored.length && !x.setAside.length) return null;
+  const names = (a: string[]) => a.slice(0, 3).join(', ') + (a.length > 3 ? `, … ${a.length - 3} more` : '');
+  const parts = [
+    x.restored.length ? `${x.restored.length} put back (${names(x.restored)})` : '',
+    x.setAside.length ? `${x.setAside.length} set aside (${names(x.setAside)}) in ${path.join(config.corpusDir, x.folder!)}` : '',
+  ].filter(Boolean);
+  return `Restored the corpus to ${r.generation}: ${parts.join('; ')}.`;
+}
 
 /** After a switch: does the corpus still match the generation now serving? (It is pinned either way.) */
 async function afterSwitch(config: Config, r: SwitchResult): Promise<string> {

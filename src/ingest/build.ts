@@ -10,6 +10,7 @@ import { LexicalIndex } from '../retrieval/lexical.js';
 import type { Chunk } from '../types.js';
 import { chunkDocument } from './chunker.js';
 import { loadCorpus } from './corpus.js';
+import { keepOriginals, pruneOriginals } from './originals.js';
 import { sameContent } from './freshness.js';
 import {
   CHUNKER_VERSION,
@@ -134,6 +135,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
       // a build that succeeds ends any pin left by a rollback: it was asked for (npm run ingest,
       // /reindex, an upload), or the corpus changed after the rollback
       await clearPin(indexDir);
+      await keepOriginals(indexDir, config.corpusDir, snapshot); // an index from before originals were kept gets them now
       return { ...base, generation: prev!.manifest.generation, chunks: prev!.manifest.chunkCount, embedded: 0, noChange: true, ms: Math.round(performance.now() - t0) };
     }
 
@@ -171,6 +173,8 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
     progress({ stage: 'index', done: 2, total: 2 });
 
     await lock.ensureHeld();
+    // the corpus files as read, so that a rollback to this generation can put them back
+    await keepOriginals(indexDir, config.corpusDir, snapshot);
     buildDir = await createBuildDir(indexDir);
     activeBuilds.add(buildDir);
     const steps = 5;
@@ -224,6 +228,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
     await clearPin(indexDir);
     progress({ stage: 'write', done: steps, total: steps });
     await pruneGenerations(indexDir, config.keepGenerations);
+    await pruneOriginals(indexDir);
     const report: ReindexReport = {
       ...base,
       generation: manifest.generation,

@@ -1,12 +1,15 @@
 /**
  * The kept generations: listing them (time, size, what changed), and switching the serving one
- * to any of them, backwards or forwards. A switch pins the generation (PINNED, see store.ts), so
- * the staleness check reports the corpus/index disagreement instead of re-indexing it away.
+ * to any of them, backwards or forwards. A switch puts the corpus files back to what the
+ * generation was built from (originals.ts), so the next change starts from what serves; it also
+ * pins the generation (PINNED, see store.ts), so whatever difference is left (a generation whose
+ * files were not kept, or a switch asked to keep the corpus) is reported, not re-indexed away.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { diskFullError, UserError } from '../errors.js';
 import { scanCorpus, snapshotCorpus, snapshotOf, type CorpusDiff, type Pin } from './freshness.js';
+import { restoreCorpus, type CorpusRestore } from './originals.js';
 import { acquireLock, generationName, listGenerations, readCurrentName, readPin, setCurrent, verifyGeneration, writePin, type LockHandle, type Manifest } from './store.js';
 
 export interface GenerationInfo {
@@ -83,6 +86,12 @@ export interface SwitchOptions {
   by: string;
   /** Refuse a generation built with another embedder (it could not serve). */
   embedder?: { id: string; dimensions: number };
+  /**
+   * Put the corpus files back to what the generation was built from (default true; see
+   * originals.ts), so the next change starts from what serves. False leaves the corpus as it is:
+   * the generation is pinned and the difference reported.
+   */
+  restore?: boolean;
 }
 
 export interface SwitchResult {
@@ -90,9 +99,18 @@ export interface SwitchResult {
   /** The generation that served before. */
   previous: string | null;
   manifest: Manifest;
+  /** What was done to the corpus (nothing, with the reason, when it could not be restored or `restore` was false). */
+  restore: CorpusRestore;
 }
 
-async function pinAndSwitch(lock: LockHandle, indexDir: string, manifest: Manifest, opts: SwitchOptions): Promise<void> {
+async function pinAndSwitch(lock: LockHandle, indexDir: string, manifest: Manifest, opts: SwitchOptions): Promise<CorpusRestore> {
+  await lock.ensureHeld();
+  const restore =
+    opts.restore === false
+      ? { restored: [], setAside: [], folder: null, notRestored: null }
+      : await restoreCorpus(indexDir, opts.corpusDir, manifest).catch((err: unknown) => {
+          throw diskFullError(err, path.resolve(opts.corpusDir), 'the switch failed and the corpus is as it was') ?? err;
+        });
   const scan = await scanCorpus(opts.corpusDir);
   const corpus = scan ? await snapshotCorpus(scan, snapshotOf(manifest)) : { takenAt: Date.now(), files: {} };
   const pin: Pin = { generation: manifest.generation, pinnedAt: new Date().toISOString(), by: opts.by, corpus };
@@ -100,6 +118,7 @@ async function pinAndSwitch(lock: LockHandle, indexDir: string, manifest: Manife
   // the pin first: a crash between the two leaves a pin that names a generation not serving (ignored)
   await writePin(indexDir, pin);
   await setCurrent(indexDir, manifest.generation);
+  return restore;
 }
 
 function checkEmbedder(m: Manifest, embedder: SwitchOptions['embedder']): void {
@@ -125,8 +144,8 @@ export async function switchGeneration(indexDir: string, name: string, opts: Swi
       throw new UserError('GENERATION_DAMAGED', `${generation} is damaged and cannot serve: ${(err as Error).message}`);
     }
     checkEmbedder(manifest, opts.embedder);
-    await pinAndSwitch(lock, indexDir, manifest, opts);
-    return { generation, previous, manifest };
+    const restore = await pinAndSwitch(lock, indexDir, manifest, opts);
+    return { generation, previous, manifest, restore };
   } finally {
     await lock.release();
   }
@@ -146,8 +165,8 @@ export async function rollbackIndex(indexDir: string, opts: SwitchOptions): Prom
       } catch {
         continue; // damaged or unusable: try the next older one
       }
-      await pinAndSwitch(lock, indexDir, manifest, opts);
-      return { generation: g, previous: current, manifest };
+      const restore = await pinAndSwitch(lock, indexDir, manifest, opts);
+      return { generation: g, previous: current, manifest, restore };
     }
     throw new UserError('NO_PREVIOUS_GENERATION', `There is no earlier index generation to roll back to (current: ${current ?? 'none'}). A newer kept one can still be chosen by name.`);
   } finally {

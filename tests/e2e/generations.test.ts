@@ -1,8 +1,10 @@
 /**
  * Rollback both ways: `npm run ingest -- --list` shows the kept generations, `--rollback` steps
- * back, `--generation NAME` switches to any kept one, also forward; a switched-to generation is
- * pinned, so the staleness check reports the corpus/index disagreement instead of re-indexing it
- * away, until an explicit re-index or a corpus change after the switch. Hash embedder.
+ * back, `--generation NAME` switches to any kept one, also forward; a switch that keeps the
+ * corpus as it is (`--keep-corpus`) pins the generation, so the staleness check reports the
+ * corpus/index disagreement instead of re-indexing it away, until an explicit re-index or a
+ * corpus change after the switch. (A switch that puts the corpus files back, the default, is in
+ * rollback-restore.test.ts.) Hash embedder.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -73,12 +75,12 @@ describe('npm run ingest -- --list', () => {
 
 describe('switching generations', () => {
   it('GIVEN --rollback, then --generation of an older one THEN each switches; the corpus/index disagreement is reported and the generation is pinned, not re-indexed away', async () => {
-    const back = await ingest(['--rollback']);
+    const back = await ingest(['--rollback', '--keep-corpus']);
     expect(back.code, back.stderr).toBe(0);
     expect(back.stdout.split('\n')[0]).toBe('Rolled back: gen-000002 is serving now.');
     expect(back.stdout.split('\n')[1]).toMatch(/^The corpus differs from gen-000002 \(1 changed: garden\.md\)\. It stays pinned/);
 
-    const older = await ingest(['--generation', 'gen-000001']);
+    const older = await ingest(['--generation', 'gen-000001', '--keep-corpus']);
     expect(older.code, older.stderr).toBe(0);
     expect(older.stdout).toBe(
       'Switched: gen-000001 is serving now (was gen-000002).\n' +
@@ -92,6 +94,7 @@ describe('switching generations', () => {
     expect(f.action).toBe('pinned');
     expect(f.status).toMatchObject({ generation: 'gen-000001', fresh: false, pinned: true, added: ['quokka.md'], changed: ['garden.md'], removed: [] });
     expect(f.status.pin).toMatchObject({ generation: 'gen-000001', by: 'npm run ingest -- --generation gen-000001', lapsed: false });
+    expect(await fs.readFile(path.join(ws.corpus, 'garden.md'), 'utf8')).toBe(garden('eight'));
     expect(await listGenerations(ws.index)).toEqual(['gen-000001', 'gen-000002', 'gen-000003']);
     expect((await docent.answer(SUN_Q)).answer).toContain('six hours');
     expect((await docent.answer(QUOKKA_Q)).answered).toBe(false);
@@ -112,9 +115,9 @@ describe('switching generations', () => {
   });
 
   it('GIVEN Docent.rollback(name) back, then forward THEN it serves each; a generation that is not kept, or is damaged, is refused and nothing switches', async () => {
-    expect(await docent.rollback('gen-000002')).toEqual({ generation: 'gen-000002' });
+    expect(await docent.rollback('gen-000002', { restore: false })).toMatchObject({ generation: 'gen-000002' });
     expect(docent.generation).toBe('gen-000002');
-    expect(await docent.rollback('3')).toEqual({ generation: 'gen-000003' });
+    expect(await docent.rollback('3', { restore: false })).toMatchObject({ generation: 'gen-000003' });
     expect(docent.generation).toBe('gen-000003');
 
     const missing = await docent.rollback('gen-000009').catch((e) => e);
@@ -127,7 +130,7 @@ describe('switching generations', () => {
   });
 
   it('GIVEN a pinned generation THEN a corpus change after the switch ends the pin (re-indexed automatically), and so does an explicit re-index', async () => {
-    await docent.rollback('gen-000002', { by: 'test' });
+    await docent.rollback('gen-000002', { by: 'test', restore: false });
     expect((await docent.ensureFresh()).action).toBe('pinned');
     // a change made after the rollback: the pin no longer holds
     await fs.writeFile(path.join(ws.corpus, 'wombat.md'), '# Wombats\n\nThe wombat digs long burrows.\n');
@@ -137,7 +140,7 @@ describe('switching generations', () => {
     if (f.action === 'reindexed') expect(f.report).toMatchObject({ generation: 'gen-000004', added: ['wombat.md'], changed: ['garden.md'] });
     expect(await readPin(ws.index)).toBeNull();
 
-    await docent.rollback(); // back to gen-000003, pinned: the corpus has wombat.md, it does not
+    await docent.rollback(undefined, { restore: false }); // back to gen-000003, pinned: the corpus has wombat.md, it does not
     expect((await docent.corpusStatus()).pinned).toBe(true);
     const r = await docent.reindex();
     expect(r.generation).toBe('gen-000005');

@@ -204,17 +204,19 @@ describe('generations and rollback', () => {
 
     const cli = await runIngest(['--index', index, '--corpus', corpus, '--rollback']);
     expect(cli.code, cli.stderr).toBe(0);
-    const [head, status] = cli.stdout.trim().split('\n');
+    const [head, restored, status] = cli.stdout.trim().split('\n');
     expect(head).toBe('Rolled back: gen-000003 is serving now.');
-    // the corpus (revision 4) no longer matches the generation now serving: reported, and pinned
-    expect(status).toMatch(/^The corpus differs from gen-000003 \(1 changed: zanzibar\.md\)\. It stays pinned/);
+    // the corpus (revision 4) is put back to what gen-000003 was built from; revision 4 is set aside
+    expect(restored).toMatch(/^Restored the corpus to gen-000003: 1 put back \(zanzibar\.md\); 1 set aside \(zanzibar\.md\) in .*\/\.docent-rolled-back\/[\dT-]+Z-gen-000003\.$/);
+    expect(status).toBe('The corpus matches gen-000003.');
+    expect(await fs.readFile(path.join(corpus, 'zanzibar.md'), 'utf8')).toContain('revision is 303');
     expect(await readCurrentName(index)).toBe('gen-000003');
     // the running Docent picks up the rollback made by another process
     const a3 = await docent!.answer(q);
     expect(a3.generation).toBe('gen-000003');
     expect(shapeOf(a3)).toEqual(snaps['gen-000003']);
 
-    expect(await docent!.rollback()).toEqual({ generation: 'gen-000002' });
+    expect(await docent!.rollback()).toMatchObject({ generation: 'gen-000002', restore: { restored: ['zanzibar.md'], notRestored: null } });
     expect(docent!.generation).toBe('gen-000002');
     expect(shapeOf(await docent!.answer(q))).toEqual(snaps['gen-000002']);
 
@@ -226,6 +228,7 @@ describe('generations and rollback', () => {
     expect(cliErr.stderr).toContain('error: There is no earlier index generation to roll back to (current: gen-000002).');
 
     // building after a rollback starts from the rolled-back generation and numbers on
+    await fs.writeFile(path.join(corpus, 'zanzibar.md'), `# Zanzibar protocol\n\nThe Zanzibar protocol revision is 505.\n`);
     const r5 = await buildIndex({ config, embeddings: emb });
     expect(r5.generation).toBe('gen-000005');
     expect(r5.changed).toEqual(['zanzibar.md']);
@@ -328,7 +331,7 @@ describe('one writer at a time', () => {
     expect(err.code).toBe('INDEX_LOCK_LOST');
     expect(err.message).toMatch(/^The index lock \(upload of zanzibar\.md\) was lost .*, so nothing was switched\. Try again\.$/);
     expect(await readCurrentName(index)).toBe('gen-000001');
-    expect((await fs.readdir(index)).sort()).toEqual(['CURRENT', 'gen-000001']);
+    expect((await fs.readdir(index)).sort()).toEqual(['CURRENT', 'gen-000001', 'originals']);
     await lock.release();
     // the next build (with a lock of its own) goes ahead
     expect((await buildIndex({ config, embeddings: new RecordingEmbeddings() })).generation).toBe('gen-000002');
@@ -344,7 +347,7 @@ describe('one writer at a time', () => {
     await fs.writeFile(path.join(index, `CURRENT.${pid}.0badf00d.tmp`), 'gen-000009\n');
     const r = await runIngest(['--corpus', config.corpusDir, '--index', index, '--force']);
     expect(r.code, r.stderr).toBe(0);
-    expect((await fs.readdir(index)).sort()).toEqual(['CURRENT', 'gen-000001', 'gen-000002']);
+    expect((await fs.readdir(index)).sort()).toEqual(['CURRENT', 'gen-000001', 'gen-000002', 'originals']);
   });
 });
 
