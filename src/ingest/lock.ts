@@ -23,7 +23,8 @@ import { UserError } from '../errors.js';
  *   on a fresh lock. Whatever the interleaving, a remover can only ever delete the lock it judged.
  * - **Who holds it, and whether they are gone.** The holder file names the purpose, pid, host and
  *   start time (for the `INDEX_LOCKED` message). On the same host and pid namespace, a holder is
- *   gone when its process is (pid gone, a zombie, or reused: its start time differs), so a
+ *   gone when its process is (pid gone, a zombie, or reused: its start time differs from the one
+ *   recorded, or, for a lock that recorded none, the process started after the lock was taken), so a
  *   SIGKILLed build on this machine is taken over at once and a live one is never, however busy
  *   its event loop. A holder on another host or container (another hostname, or another pid
  *   namespace, e.g. a recreated container) is judged by the heartbeat alone: stale once the
@@ -95,6 +96,26 @@ const HAS_PROC = fsSync.existsSync('/proc/self/stat');
 const PID_NS = readLinkSafe('/proc/self/ns/pid');
 const SELF_START = procStat(process.pid)?.start;
 
+/** Boot time (ms since the epoch) and clock ticks per second, to turn a /proc start time into a date; null without /proc. */
+const CLOCK = (() => {
+  try {
+    const btime = Number(/^btime (\d+)$/m.exec(fsSync.readFileSync('/proc/stat', 'utf8'))?.[1]);
+    const selfTicks = Number(SELF_START);
+    const selfStartedSec = (Date.now() - process.uptime() * 1000) / 1000 - btime;
+    if (!btime || !selfTicks || selfStartedSec <= 0) return null;
+    // USER_HZ is 100 on nearly every Linux; measured against our own start in case it is not
+    const hz = [100, 250, 300, 1000].reduce((best, h) => (Math.abs(selfTicks / h - selfStartedSec) < Math.abs(selfTicks / best - selfStartedSec) ? h : best), 100);
+    return { bootMs: btime * 1000, hz };
+  } catch {
+    return null;
+  }
+})();
+
+/** When a process started (ms since the epoch, to about a second), from /proc; undefined when unknown. */
+function startedAtMs(start: string): number | undefined {
+  return CLOCK && /^\d+$/.test(start) ? CLOCK.bootMs + (Number(start) / CLOCK.hz) * 1000 : undefined;
+}
+
 /** Is a process with this pid running on this host (EPERM: running, not ours)? */
 export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -106,17 +127,27 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** `local-alive` / `local-dead` when this host can tell, `remote` when only the heartbeat can. */
+/**
+ * `local-alive` / `local-dead` when this host can tell, `remote` when only the heartbeat can. A
+ * live pid is the holder only if it is the same process: the start time recorded with the lock
+ * matches, or (a lock that recorded none) the process started before the lock was taken; a pid
+ * reused by a later process would otherwise block every writer forever. Without /proc to tell,
+ * the heartbeat decides.
+ */
 function holderState(info: LockInfo | null): 'local-alive' | 'local-dead' | 'remote' {
   if (!info || !Number.isInteger(info.pid)) return 'remote';
   if (info.host !== os.hostname()) return 'remote';
   if (info.pidNs !== undefined && PID_NS !== undefined && info.pidNs !== PID_NS) return 'remote';
   if (info.pid === process.pid) return info.token !== undefined && liveTokens.has(info.token) ? 'local-alive' : 'local-dead';
   const st = procStat(info.pid);
-  if (st === undefined) return pidAlive(info.pid) ? 'local-alive' : 'local-dead';
+  if (st === undefined) return pidAlive(info.pid) ? 'remote' : 'local-dead';
   if (st === null || st.state === 'Z' || st.state === 'X') return 'local-dead';
-  if (info.pidStart !== undefined && st.start !== info.pidStart) return 'local-dead';
-  return 'local-alive';
+  if (info.pidStart !== undefined) return st.start === info.pidStart ? 'local-alive' : 'local-dead';
+  const started = startedAtMs(st.start);
+  const taken = Date.parse(info.startedAt);
+  if (started === undefined || !Number.isFinite(taken)) return 'remote';
+  // a second or two of slack: /proc's boot time is in whole seconds
+  return started > taken + 2000 ? 'local-dead' : 'local-alive';
 }
 
 type Seen =

@@ -121,9 +121,16 @@ describe('index lock', () => {
   });
 
   it('GIVEN a lock of another live process on this host THEN INDEX_LOCKED, however old its heartbeat', async () => {
-    await plantLock({ pid: process.ppid, purpose: 'other' }, HOUR);
+    await plantLock({ pid: process.ppid, purpose: 'other', startedAt: new Date().toISOString() }, HOUR);
     lockedError(await acquireLock(dir, 'me').catch((e) => e));
     expect((await readLock(dir))?.pid).toBe(process.ppid);
+  });
+
+  it('GIVEN a lock with no start time recorded whose pid now names a live process started after the lock was taken (a reused pid) THEN it is stale, however fresh its heartbeat', async () => {
+    await plantLock({ pid: process.ppid, purpose: 'killed build', startedAt: '2020-01-01T00:00:00.000Z' });
+    await takeAndRelease();
+    await plantLegacy(JSON.stringify({ pid: process.ppid, host: os.hostname(), startedAt: '2020-01-01T00:00:00.000Z', purpose: 'old docent, killed' }));
+    await takeAndRelease();
   });
 
   it('GIVEN a lock of a dead pid on this host THEN it is cleared at once and the lock is taken', async () => {
