@@ -175,10 +175,7 @@ export class Docent implements DocentApi {
       if (opts.autoBuild === false) {
         throw new UserError('INDEX_MISSING', `No index in ${config.indexDir}. Build it with \`npm run ingest\`.`);
       }
-      logger.info('no index yet: building it from the corpus', { corpus: config.corpusDir });
-      await buildIndex({ config, embeddings, logger, onProgress: opts.onProgress, purpose: 'first build' });
-      serving = await findServingGeneration(config.indexDir, logger);
-      if (!serving) throw new UserError('INDEX_MISSING', 'The index could not be built.');
+      serving = await Docent.firstBuild(config, embeddings, logger, opts);
     }
     const index = await Docent.loadFirstGood(config, embeddings, logger, serving.dir, serving.manifest);
     return new Docent(config, embeddings, logger, index, opts.refreshMs ?? 250);
@@ -186,6 +183,42 @@ export class Docent implements DocentApi {
 
   /** Loads `preferred`, or the newest older generation that loads, if it is damaged. */
   private static async loadFirstGood(config: Config, embeddings: DocentEmbeddings, logger: Logger, preferred: string, verified?: Manifest): Promise<LoadedIndex> {
+  /**
+   * Builds the first index, or, when another process (or caller) is building it already, waits
+   * for that build and uses its result instead of failing with INDEX_LOCKED.
+   */
+  private static async firstBuild(config: Config, embeddings: DocentEmbeddings, logger: Logger, opts: OpenOptions): Promise<{ dir: string; manifest: Manifest }> {
+    const deadline = Date.now() + FIRST_BUILD_WAIT_MS;
+    for (;;) {
+      let lock: LockHandle;
+      try {
+        lock = await acquireLock(config.indexDir, 'first build');
+      } catch (err) {
+        if ((err as UserError).code !== 'INDEX_LOCKED') throw err;
+        if (Date.now() > deadline) throw new UserError('INDEX_LOCKED', `${(err as UserError).message} (waited ${FIRST_BUILD_WAIT_MS / 60_000} minutes for it to build the first index)`, { cause: err });
+        logger.info('another process is building the first index: waiting for it', { holder: (await readLock(config.indexDir))?.purpose });
+        await waitForUnlock(config.indexDir, deadline);
+        const built = await findServingGeneration(config.indexDir, logger);
+        if (built) return built;
+        continue; // it failed or was killed: build it here
+      }
+      try {
+        // again under the lock: a build that finished a moment ago counts
+        const built = await findServingGeneration(config.indexDir, logger);
+        if (built) return built;
+        logger.info('no index yet: building it from the corpus', { corpus: config.corpusDir });
+        await buildIndex({ config, embeddings, logger, onProgress: opts.onProgress, purpose: 'first build', lock }).catch((e: unknown) => {
+          throw diskFullError(e, config.indexDir, 'the first index could not be built') ?? e;
+        });
+        const serving = await findServingGeneration(config.indexDir, logger);
+        if (!serving) throw new UserError('INDEX_MISSING', 'The index could not be built.');
+        return serving;
+      } finally {
+        await lock.release();
+      }
+    }
+  }
+
     try {
       // findServingGeneration has just checked every file of `preferred`: do not hash it twice
       return await LoadedIndex.load(preferred, embeddings, config.efSearch, { verified });
@@ -310,7 +343,7 @@ export class Docent implements DocentApi {
       onProgress: opts.onProgress,
       lock,
     }).catch((err: unknown) => {
-      throw diskFullError(err, this.config.indexDir, 'the re-index failed and the previous index generation still serves') ?? err;
+      throw diskFullError(err, this.config.indexDir, 'the re-index failed and the index is as it was') ?? err;
     });
     await this.refresh(true);
     return report;
@@ -484,6 +517,14 @@ export class Docent implements DocentApi {
 /** Names, sizes and mtimes of a generation's files (a cheap stat each, no hashing): changes when a damaged one is repaired or replaced. */
 async function filesLook(dir: string): Promise<string> {
   const names = await fs.readdir(dir, { recursive: true }).catch(() => [] as string[]);
+/** How long a first use waits for another process's first build before giving up (ms). */
+const FIRST_BUILD_WAIT_MS = 10 * 60_000;
+
+/** Resolves once no one holds the index lock (checked every 200 ms), or at `deadline`. */
+async function waitForUnlock(indexDir: string, deadline: number): Promise<void> {
+  while ((await readLock(indexDir)) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+}
+
   const parts: string[] = [];
   for (const n of names.map(String).sort()) {
     const st = await fs.stat(path.join(dir, n)).catch(() => null);

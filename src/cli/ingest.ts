@@ -91,7 +91,7 @@ await runMain(async () => {
   };
   const r = await buildIndex({ config, embeddings, logger, onProgress, force: v.force, purpose: 'npm run ingest' }).catch((err: unknown) => {
     bar?.stop();
-    throw diskFullError(err, config.indexDir, 'the re-index failed and the previous index generation still serves') ?? err;
+    throw diskFullError(err, config.indexDir, 'the re-index failed and the index is as it was') ?? err;
   });
   bar?.stop();
   const files = r.added.length + r.changed.length + r.unchanged.length;

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { buildIndex } from '../../src/ingest/build.js';
 import { listGenerations, readCurrentName, setCurrent, verifyGeneration } from '../../src/ingest/store.js';
 import { Docent } from '../../src/pipeline.js';
+import { createLogger } from '../../src/log.js';
 import {
+  DocumentGate,
   RecordingEmbeddings,
   copyDir,
   makeWorkspace,
@@ -132,4 +134,30 @@ describe('answering during re-indexes', () => {
     const zanzibar = new Set(seen.map((g) => known.get(g)![1].answer));
     expect(zanzibar.size).toBeGreaterThanOrEqual(3);
   }, 120_000);
+});
+
+describe('first use', () => {
+  it('GIVEN two callers asking before any index exists THEN the second waits for the first one\'s build instead of failing, and both answer from it', async () => {
+    const fresh = await makeWorkspace('docent-first-');
+    try {
+      const config = testConfig(fresh.corpus, fresh.index);
+      const emb = new DocumentGate();
+      const building = emb.hold();
+      const first = Docent.open(config, { embeddings: emb, refreshMs: 0 });
+      await building; // the first caller holds the lock and is embedding
+      let waiting!: () => void;
+      const isWaiting = new Promise<void>((r) => (waiting = r));
+      const logger = createLogger({ level: 'info', write: (line) => line.includes('waiting for it') && waiting() });
+      const second = Docent.open(config, { embeddings: new RecordingEmbeddings(), refreshMs: 0, logger });
+      await Promise.race([isWaiting, second]); // (a refusal fails here)
+      emb.release();
+      const [a, b] = await Promise.all([first, second]);
+      expect([a.generation, b.generation]).toEqual(['gen-000001', 'gen-000001']);
+      expect((await b.answer('What is Wukong?')).answered).toBe(true);
+      expect(await listGenerations(fresh.index)).toEqual(['gen-000001']);
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
 });

@@ -15,6 +15,7 @@ import { createLogger } from '../../src/log.js';
 import { Docent } from '../../src/pipeline.js';
 import { LoadedIndex } from '../../src/retrieval/loaded-index.js';
 import {
+  DocumentGate,
   GatedEmbeddings,
   RecordingEmbeddings,
   copyDir,
@@ -50,29 +51,6 @@ async function open(config: Config, embeddings = new RecordingEmbeddings(), logg
   const d = await Docent.open(config, { autoBuild: false, embeddings, refreshMs: 0, logger });
   cleanups.push(() => d.close());
   return d;
-}
-
-/** While `hold()` is in force, `embedDocuments` announces that a build reached it and waits for `release()`. */
-class DocumentGate extends RecordingEmbeddings {
-  private gate: Promise<void> | null = null;
-  private open: (() => void) | null = null;
-  private reached: (() => void) | null = null;
-  /** Resolves when a build is waiting at the gate. */
-  hold(): Promise<void> {
-    this.gate = new Promise((r) => (this.open = r));
-    return new Promise((r) => (this.reached = r));
-  }
-  release(): void {
-    this.open?.();
-    this.gate = null;
-  }
-  override async embedDocuments(texts: string[]): Promise<number[][]> {
-    if (this.gate) {
-      this.reached?.();
-      await this.gate;
-    }
-    return super.embedDocuments(texts);
-  }
 }
 
 const ZANZIBAR = '# Zanzibar protocol\n\nThe Zanzibar protocol listens on port 7781 and was designed by Orla Finnegan.\n';

@@ -67,6 +67,29 @@ export class RecordingEmbeddings extends Embeddings implements DocentEmbeddings 
   }
 }
 
+/** Like `RecordingEmbeddings`, but after `hold()` the next build waits in `embedDocuments` until `release()` (a build in flight, held as long as a test needs). */
+export class DocumentGate extends RecordingEmbeddings {
+  private gate: Promise<void> | null = null;
+  private open: (() => void) | null = null;
+  private reached: (() => void) | null = null;
+  /** Resolves when a build is waiting at the gate. */
+  hold(): Promise<void> {
+    this.gate = new Promise((r) => (this.open = r));
+    return new Promise((r) => (this.reached = r));
+  }
+  release(): void {
+    this.open?.();
+    this.gate = null;
+  }
+  override async embedDocuments(texts: string[]): Promise<number[][]> {
+    if (this.gate) {
+      this.reached?.();
+      await this.gate;
+    }
+    return super.embedDocuments(texts);
+  }
+}
+
 /**
  * Like `RecordingEmbeddings`, but while `hold()` is in force every `embedQuery` waits until
  * `release()`: keeps questions in flight across a generation switch.
