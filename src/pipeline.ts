@@ -181,8 +181,6 @@ export class Docent implements DocentApi {
     return new Docent(config, embeddings, logger, index, opts.refreshMs ?? 250);
   }
 
-  /** Loads `preferred`, or the newest older generation that loads, if it is damaged. */
-  private static async loadFirstGood(config: Config, embeddings: DocentEmbeddings, logger: Logger, preferred: string, verified?: Manifest): Promise<LoadedIndex> {
   /**
    * Builds the first index, or, when another process (or caller) is building it already, waits
    * for that build and uses its result instead of failing with INDEX_LOCKED.
@@ -219,6 +217,8 @@ export class Docent implements DocentApi {
     }
   }
 
+  /** Loads `preferred`, or the newest older generation that loads, if it is damaged. */
+  private static async loadFirstGood(config: Config, embeddings: DocentEmbeddings, logger: Logger, preferred: string, verified?: Manifest): Promise<LoadedIndex> {
     try {
       // findServingGeneration has just checked every file of `preferred`: do not hash it twice
       return await LoadedIndex.load(preferred, embeddings, config.efSearch, { verified });
@@ -514,9 +514,6 @@ export class Docent implements DocentApi {
   }
 }
 
-/** Names, sizes and mtimes of a generation's files (a cheap stat each, no hashing): changes when a damaged one is repaired or replaced. */
-async function filesLook(dir: string): Promise<string> {
-  const names = await fs.readdir(dir, { recursive: true }).catch(() => [] as string[]);
 /** How long a first use waits for another process's first build before giving up (ms). */
 const FIRST_BUILD_WAIT_MS = 10 * 60_000;
 
@@ -525,6 +522,9 @@ async function waitForUnlock(indexDir: string, deadline: number): Promise<void> 
   while ((await readLock(indexDir)) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
 }
 
+/** Names, sizes and mtimes of a generation's files (a cheap stat each, no hashing): changes when a damaged one is repaired or replaced. */
+async function filesLook(dir: string): Promise<string> {
+  const names = await fs.readdir(dir, { recursive: true }).catch(() => [] as string[]);
   const parts: string[] = [];
   for (const n of names.map(String).sort()) {
     const st = await fs.stat(path.join(dir, n)).catch(() => null);
