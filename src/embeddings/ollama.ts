@@ -8,6 +8,7 @@ import { Embeddings } from '@langchain/core/embeddings';
 import { inBatches, postJson, toUnitVector } from './http.js';
 import type { DocentEmbeddings } from './types.js';
 import { UserError } from '../errors.js';
+import { redactUrl } from '../log.js';
 
 export interface OllamaOptions {
   /** e.g. `http://127.0.0.1:11434` (config.ollamaBaseUrl). */
@@ -65,7 +66,7 @@ async function request(opts: OllamaOptions, input: string[], dims: number | unde
           : undefined,
   })) as { embeddings?: unknown };
   if (!Array.isArray(res.embeddings) || res.embeddings.length !== input.length) {
-    throw new UserError('EMBEDDER_UNAVAILABLE', `Ollama at ${url} answered without ${input.length} embeddings; is it version 0.3 or later?`);
+    throw new UserError('EMBEDDER_UNAVAILABLE', `Ollama at ${redactUrl(url)} answered without ${input.length} embeddings; is it version 0.3 or later?`);
   }
   return res.embeddings.map((v) => toUnitVector(v, dims, `Ollama model ${opts.model}`));
 }

@@ -7,7 +7,7 @@
  */
 import { Embeddings } from '@langchain/core/embeddings';
 import { ConfigError, UserError } from '../errors.js';
-import { addSecret } from '../log.js';
+import { addSecret, redactUrl } from '../log.js';
 import { inBatches, postJson, toUnitVector } from './http.js';
 import type { DocentEmbeddings } from './types.js';
 
@@ -44,7 +44,7 @@ export class OpenAIEmbeddings extends Embeddings implements DocentEmbeddings {
    */
   static async create(opts: OpenAIOptions): Promise<OpenAIEmbeddings> {
     if (!opts.apiKey && !isLocalUrl(opts.baseUrl)) {
-      throw new ConfigError('OPENAI_API_KEY', `required for the embedder openai:${opts.model} at ${opts.baseUrl}; set it, or point OPENAI_BASE_URL at a local server`);
+      throw new ConfigError('OPENAI_API_KEY', `required for the embedder openai:${opts.model} at ${redactUrl(opts.baseUrl)}; set it, or point OPENAI_BASE_URL at a local server`);
     }
     addSecret(opts.apiKey);
     const [probe] = await request(opts, ['dimension probe'], undefined);
@@ -80,7 +80,7 @@ async function request(opts: OpenAIOptions, input: string[], dims: number | unde
   )) as { data?: Array<{ index?: number; embedding?: unknown }> };
   const data = res.data;
   if (!Array.isArray(data) || data.length !== input.length) {
-    throw new UserError('EMBEDDER_UNAVAILABLE', `The OpenAI-compatible endpoint ${url} answered without ${input.length} embeddings (model "${opts.model}").`);
+    throw new UserError('EMBEDDER_UNAVAILABLE', `The OpenAI-compatible endpoint ${redactUrl(url)} answered without ${input.length} embeddings (model "${opts.model}").`);
   }
   const ordered = [...data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
   return ordered.map((d) => toUnitVector(d.embedding, dims, `Model ${opts.model} at ${url}`));

@@ -102,6 +102,17 @@ describe('remote embedders: HTTP errors', () => {
     expect(err.message).toMatch(/not JSON/);
   });
 
+  it('GIVEN user:password@ in the URL and a reply without embeddings THEN the error names the endpoint without the password', async () => {
+    fake.mode = 'noEmbeddings';
+    const withCredentials = fake.url.replace('http://', 'http://docent:pw-in-url-4321@');
+    for (const create of [() => ollama({ baseUrl: withCredentials }), () => openai({ baseUrl: `${withCredentials}/v1` })]) {
+      const err = await failure(create());
+      expect(err.code).toBe('EMBEDDER_UNAVAILABLE');
+      expect(err.message).toContain('answered without');
+      expect(err.message).not.toContain('pw-in-url-4321');
+    }
+  });
+
   it('GIVEN one HTTP 503 (model loading) THEN the call is retried and succeeds', async () => {
     fake.mode = 'flaky503';
     const e = await ollama();
