@@ -17,7 +17,7 @@ Options
   --ef N            efSearch for Docent (default: config, DOCENT_EF_SEARCH or 128)
   --ef-sweep LIST   efSearch values to sweep for recall vs latency (default 10,32,64,128,256; "" skips)
   --cold-runs N     cold-start runs of the CLI per size (default 3; 0 skips)
-  --no-rss          skip the serving-RSS child process
+  --no-rss          skip the RSS child processes (serving, and a bot over 20 re-indexes)
   --probe-node-options S  NODE_OPTIONS of the serving-RSS child only, e.g. --max-old-space-size=256
   --peer-budget MS  time budget for MemoryVectorStore queries per size (default 30000)
   --seed N          corpus seed (default 42)

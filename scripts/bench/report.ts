@@ -1,4 +1,5 @@
 /** Renders a benchmark report as Markdown tables. */
+import { renderLongRunning } from './long-running.js';
 import type { BenchReport, SizeReport } from './run.js';
 
 const fmt = (x: number | undefined | null, digits = 2): string => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x >= 100 ? String(Math.round(x)) : x.toFixed(digits));
@@ -78,5 +79,6 @@ export function renderMarkdown(r: BenchReport): string {
   out.push(table(['', ...col], keys.map((k) => row(k, (x) => String(x.openBreakdownMs[k] ?? '–')))));
   out.push('');
   out.push(table(['index file MB', ...col], Object.keys(s[0]?.indexFilesMB ?? {}).map((k) => row(k, (x) => fmt(x.indexFilesMB[k])))));
+  if (r.longRunning) out.push('', renderLongRunning(r.longRunning));
   return out.join('\n');
 }

@@ -21,6 +21,7 @@ import { DenseIndex } from '../../src/retrieval/dense.js';
 import { LexicalIndex } from '../../src/retrieval/lexical.js';
 import { search } from '../../src/retrieval/search.js';
 import { generateCorpus, gloveWords, sampleQueries, type BenchQuery, type CorpusInfo } from './corpus.js';
+import { runLongRunning, type LongRunningReport } from './long-running.js';
 import { dirBytes, median, overlap, percentile, round, summarize, timeEach, type Latency } from './stats.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,8 +38,10 @@ export interface BenchOptions {
   keep?: boolean;
   /** Cold-start child runs per size (0 skips). */
   coldStartRuns?: number;
-  /** Measure the serving RSS in a child process (default true). */
+  /** Measure the serving RSS, and a bot's memory across re-indexes, in child processes (default true). */
   rssProbe?: boolean;
+  /** Re-indexes of the long-running bot row (default 20). */
+  reindexRounds?: number;
   /** Time budget for the slow exact peer (MemoryVectorStore) per size, ms (it stops early). */
   peerBudgetMs?: number;
   /** efSearch values for the recall/latency sweep ([] skips). */
@@ -123,6 +126,8 @@ export interface BenchReport {
   machine: { cpu: string; cores: number; node: string; platform: string; totalMemGB: number };
   options: { queries: number; warmup: number; seed: number; embedder: string; corpus: string };
   sizes: SizeReport[];
+  /** A bot's memory after 1 and after `rounds` re-indexes (null when the RSS probes are off). */
+  longRunning: LongRunningReport | null;
 }
 
 export function machineInfo(): BenchReport['machine'] {
@@ -481,8 +486,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const { GLOVE_CACHE_FILE } = await import('../../src/embeddings/glove.js');
   const words = gloveWords(path.join(cacheDir, GLOVE_CACHE_FILE), 20_000);
   const sizes: SizeReport[] = [];
+  let longRunning: LongRunningReport | null = null;
   try {
     for (const n of opts.sizes) sizes.push(await runSize(n, opts, embeddings, words, work));
+    if (opts.rssProbe ?? true) longRunning = await runLongRunning({ work, embeddings, cacheDir, words, rounds: opts.reindexRounds ?? 20, seed: opts.seed, log });
   } finally {
     if (!opts.keep && !opts.workDir) await fs.rm(work, { recursive: true, force: true });
     else log(`work directory kept: ${work}`);
@@ -498,5 +505,6 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       corpus: `synthetic: ${words.length} alphabetic GloVe words, Zipf s=1.05, topic/subtopic shares ${(opts.topicShare ?? [0.3, 0.15]).join('/')}, 400–850-char paragraphs (1 chunk each), ~50 per document, 2/3 .md 1/3 .txt`,
     },
     sizes,
+    longRunning,
   };
 }
