@@ -7,6 +7,7 @@ import { changedNames, describeChanges } from '../ingest/freshness.js';
 import { createLogger, redact, type Logger } from '../log.js';
 import type { DocentApi, Freshness } from '../pipeline.js';
 import type { AnswerResult } from '../types.js';
+import { inertName } from '../text/inert.js';
 
 /** Parses argv; on a bad option prints the message and usage, sets exitCode 2 and returns null. */
 export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
@@ -74,7 +75,7 @@ export function formatAnswer(r: AnswerResult): string {
   if (r.citations.length) {
     lines.push('Sources:');
     for (const c of r.citations) {
-      lines.push(`  [${c.n}] ${c.title}${c.section ? ` › ${c.section}` : ''} — ${c.source}, lines ${c.lines[0]}–${c.lines[1]}`);
+      lines.push(`  [${c.n}] ${inertName(c.title)}${c.section ? ` › ${inertName(c.section)}` : ''} — ${inertName(c.source)}, lines ${c.lines[0]}–${c.lines[1]}`);
       lines.push(`      “${c.quote.length > 300 ? c.quote.slice(0, 299) + '…' : c.quote}”`);
     }
   }

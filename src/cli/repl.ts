@@ -9,6 +9,7 @@ import { Docent } from '../pipeline.js';
 import type { AnswerResult, Turn } from '../types.js';
 import { cliConfig, cliLogger, corpusGuard, formatAnswer, parseCli, runMain } from './common.js';
 import { commandAlias, handleCtrlC } from './repl-input.js';
+import { inertName } from '../text/inert.js';
 
 const USAGE = `Usage
   npm run repl -- [--corpus DIR] [--index DIR] [--no-reindex]
@@ -33,7 +34,7 @@ function why(r: AnswerResult | null): string {
   const rows = r.retrieved.map((h) => {
     const c = h.chunk;
     const snippet = c.text.replace(/\s+/g, ' ').slice(0, 90);
-    return `#${h.rank}  fused ${f(h.score)} | lexical ${h.lexicalRank ?? '—'} (${f(h.lexicalScore, 2)}) | dense ${h.denseRank ?? '—'} (${f(h.denseScore)})\n    ${c.source}${c.headings.length ? ' › ' + c.headings.join(' › ') : ''}, lines ${c.lineStart}–${c.lineEnd}\n    ${snippet}…`;
+    return `#${h.rank}  fused ${f(h.score)} | lexical ${h.lexicalRank ?? '—'} (${f(h.lexicalScore, 2)}) | dense ${h.denseRank ?? '—'} (${f(h.denseScore)})\n    ${inertName(c.source)}${c.headings.length ? ' › ' + inertName(c.headings.join(' › ')) : ''}, lines ${c.lineStart}–${c.lineEnd}\n    ${snippet}…`;
   });
   const understood = r.analysis ? [`Understood: ${explainAnalysis(r.analysis)}`] : [];
   return [`Question: ${r.question}  (generation ${r.generation}, support ${f(r.support ?? null)})`, ...understood, ...rows].join('\n');
@@ -76,7 +77,7 @@ await runMain(async () => {
       } else if (input === ':why') {
         print(why(last));
       } else if (input === ':sources') {
-        for (const s of docent.sources()) print(`${s.title} — ${s.source} (${s.chunks} chunks, indexed ${s.indexedAt})`);
+        for (const s of docent.sources()) print(`${inertName(s.title)} — ${inertName(s.source)} (${s.chunks} chunks, indexed ${s.indexedAt})`);
       } else if (input === ':new') {
         turns = [];
         print('New conversation.');
@@ -89,7 +90,7 @@ await runMain(async () => {
       } else if (input === ':reindex') {
         const r = await docent.reindex({ purpose: 'repl :reindex' });
         print(r.noChange ? `Up to date (${r.generation}).` : `Now serving ${r.generation}: ${r.added.length} added, ${r.changed.length} changed, ${r.removed.length} removed, ${r.unchanged.length} unchanged; ${r.embedded} chunks embedded in ${r.ms} ms.`);
-        for (const s of r.skipped) print(`  skipped ${s.source}: ${s.message}`);
+        for (const s of r.skipped) print(`  skipped ${inertName(s.source)}: ${s.message}`);
       } else if (input.startsWith(':')) {
         print(`Unknown command ${input}. Try :help.`);
       } else {
