@@ -267,7 +267,7 @@ describe('loadCorpus', () => {
     expect(r.skipped).toEqual([{ source: 'b/copy.md', code: 'DUPLICATE', message: 'same content as a/orig.md, which is kept' }]);
   });
 
-  it.runIf(process.platform !== 'win32')('GIVEN a folder symlink to its parent and a self-link THEN it returns and reports SYMLINK_LOOP', async () => {
+  it.runIf(process.platform !== 'win32')('GIVEN a folder symlink to its parent, a self-link and a link to a file outside THEN it returns, reports SYMLINK_LOOP and never reads outside the corpus', async () => {
     put('sub/doc.md', '# Doc\n\nbody\n');
     symlinkSync('..', path.join(dir, 'sub', 'up'));
     symlinkSync('self', path.join(dir, 'self'));
@@ -277,9 +277,10 @@ describe('loadCorpus', () => {
     symlinkSync(path.join(outside, 'ext.md'), path.join(dir, 'linked.md'));
     try {
       const r = await loadCorpus(dir, LIMIT);
-      expect(r.docs.map((d) => d.source)).toEqual(['linked.md', 'sub/doc.md']);
+      expect(r.docs.map((d) => d.source)).toEqual(['sub/doc.md']);
       expect(r.skipped).toEqual(
         expect.arrayContaining([
+          expect.objectContaining({ source: 'linked.md', code: 'OUTSIDE_CORPUS' }),
           expect.objectContaining({ source: 'self', code: 'SYMLINK_LOOP' }),
           expect.objectContaining({ source: 'sub/up/', code: 'SYMLINK_LOOP' }),
           expect.objectContaining({ source: 'dangling.md', code: 'NOT_A_FILE' }),
