@@ -4,6 +4,7 @@ import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { DEFAULT_THRESHOLD } from './answer/threshold.js';
 import { ConfigError } from './errors.js';
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './ingest/loaders/limits.js';
 import { addSecret, redact } from './log.js';
 
 export type Env = Record<string, string | undefined>;
@@ -47,6 +48,8 @@ export interface Config {
   /** Minimum support for an answer (0–1); below it the bot says the documents do not answer. */
   answerThreshold: number;
   maxFileBytes: number;
+  /** Limits on parsing one document (a PDF in a worker): time, memory, pages, extracted text. */
+  parseLimits: ParseLimits;
   maxQuestionChars: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   discord: DiscordConfig;
@@ -205,6 +208,12 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     watchPollMs: int(env, 'DOCENT_WATCH_POLL_MS', 10_000, 10, 3_600_000),
     answerThreshold: fraction(env, 'DOCENT_ANSWER_THRESHOLD', DEFAULT_THRESHOLD),
     maxFileBytes: int(env, 'DOCENT_MAX_FILE_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    parseLimits: {
+      timeoutMs: int(env, 'DOCENT_PARSE_TIMEOUT_MS', DEFAULT_PARSE_LIMITS.timeoutMs, 100, 3_600_000),
+      memoryMb: int(env, 'DOCENT_PARSE_MEMORY_MB', DEFAULT_PARSE_LIMITS.memoryMb, 32, 65_536),
+      maxPages: int(env, 'DOCENT_PDF_MAX_PAGES', DEFAULT_PARSE_LIMITS.maxPages, 1, 10_000_000),
+      maxTextChars: int(env, 'DOCENT_MAX_TEXT_CHARS', DEFAULT_PARSE_LIMITS.maxTextChars, 1000, 1_000_000_000),
+    },
     maxQuestionChars: int(env, 'DOCENT_MAX_QUESTION_CHARS', 500, 10, 10_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     discord: {

@@ -136,6 +136,8 @@ export interface ReindexOptions {
   /** Shown to a second writer that is refused ("repl :reindex", "/reindex by …"). */
   purpose?: string;
   onProgress?: (p: BuildProgress) => void;
+  /** Called when a worker starts reading a document's content (PDFs), with its source. */
+  onParseStart?: (source: string) => void;
 }
 
 /**
@@ -341,6 +343,7 @@ export class Docent implements DocentApi {
       force: opts.force,
       purpose: opts.purpose ?? 'reindex',
       onProgress: opts.onProgress,
+      onParseStart: opts.onParseStart,
       lock,
     }).catch((err: unknown) => {
       throw diskFullError(err, this.config.indexDir, 'the re-index failed and the index is as it was') ?? err;

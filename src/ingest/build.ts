@@ -57,6 +57,8 @@ export interface BuildOptions {
    * uses it and leaves it held. Without one the build takes its own and releases it.
    */
   lock?: LockHandle;
+  /** Called when a worker starts reading a document's content (PDFs), with its source. */
+  onParseStart?: (source: string) => void;
 }
 
 /** The newest generation that verifies, starting at CURRENT (null when there is none). */
@@ -105,6 +107,8 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
     const prev = await findServingGeneration(indexDir, logger);
     const { docs, skipped, snapshot } = await loadCorpus(config.corpusDir, {
       maxFileBytes: config.maxFileBytes,
+      limits: config.parseLimits,
+      onParseStart: opts.onParseStart,
       onProgress: (done, total, source) => progress({ stage: 'load', done, total, detail: source }),
       // of two files with one content, the one already indexed stays (a copy never pushes it out)
       indexed: new Map((prev?.manifest.docs ?? []).map((d) => [d.contentHash, d.source])),

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { LoadedDoc } from '../types.js';
 import type { CorpusSnapshot } from './freshness.js';
-import { loadDocumentWithWarnings, toSource, type LoadErrorCode } from './loaders/index.js';
+import { loadDocumentWithWarnings, toSource, type LoadErrorCode, type ParseLimits } from './loaders/index.js';
 
 export type SkipCode = LoadErrorCode | 'SYMLINK_LOOP' | 'DUPLICATE' | 'TOO_DEEP' | 'OUTSIDE_CORPUS';
 
@@ -30,6 +30,10 @@ export interface CorpusOptions {
   maxFileBytes: number;
   /** Called after each file is loaded or skipped. */
   onProgress?: (done: number, total: number, source: string) => void;
+  /** Limits on parsing each file (default `DEFAULT_PARSE_LIMITS`). */
+  limits?: ParseLimits;
+  /** Called when a worker starts reading a file's content (PDFs). */
+  onParseStart?: (source: string) => void;
   /**
    * The source the serving generation indexed for each content hash: of several files with the
    * same content, that one stays indexed (a copy added later never pushes it out of the index).
@@ -83,7 +87,7 @@ export async function loadCorpus(root: string, opts: CorpusOptions): Promise<Cor
         opts.onProgress?.(done, files.length, source);
         continue;
       }
-      const r = await loadDocumentWithWarnings(file, absRoot, { maxFileBytes: opts.maxFileBytes });
+      const r = await loadDocumentWithWarnings(file, absRoot, { maxFileBytes: opts.maxFileBytes, limits: opts.limits, onParseStart: () => opts.onParseStart?.(source) });
       if (!r.ok) {
         skipped.push({ source, code: r.code, message: r.message });
         if (st?.isFile() && st.size <= opts.maxFileBytes) content = await hashFile(file);

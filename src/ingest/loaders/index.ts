@@ -6,9 +6,11 @@ import type { DocFormat, LoadedDoc, Result } from '../../types.js';
 import { decodeTextBytes, formatBytes, hasPdfHeader } from './bytes.js';
 import { extractHtml, HtmlTooDeepError } from './html.js';
 import { humanizeFileName, parseMarkdown } from './markdown.js';
-import { extractPdf } from './pdf.js';
+import { DEFAULT_PARSE_LIMITS, limitMessage, type LimitCode, type ParseLimits } from './limits.js';
+import { extractPdfIsolated } from './pdf-isolate.js';
 
 export { formatBytes } from './bytes.js';
+export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 export { humanizeFileName } from './markdown.js';
 
 export type LoadErrorCode =
@@ -19,10 +21,15 @@ export type LoadErrorCode =
   | 'INVALID_UTF8'
   | 'PARSE_FAILED'
   | 'NOT_A_FILE'
-  | 'UNREADABLE';
+  | 'UNREADABLE'
+  | LimitCode;
 
 export interface LoadOptions {
   maxFileBytes: number;
+  /** Limits on parsing (default `DEFAULT_PARSE_LIMITS`). */
+  limits?: ParseLimits;
+  /** Called when the worker starts reading a PDF's content (after it loaded pdf.js). */
+  onParseStart?: () => void;
 }
 
 /** A loaded document plus problems that did not stop it loading (e.g. broken front matter). */
@@ -60,7 +67,9 @@ const fail = (code: LoadErrorCode, message: string): Fail => ({ ok: false, code,
 
 /**
  * Loads one document. Never throws: every expected problem is a `LoadErrorCode` with a message
- * fit for a person. Size is checked with `stat` before reading.
+ * fit for a person. Size is checked with `stat` before reading. PDFs are parsed in a worker
+ * thread under `opts.limits` (`pdf-isolate.ts`); Markdown, text and HTML, whose parsers are
+ * linear in the file's size, on the calling thread.
  */
 export async function loadDocument(
   absPath: string,
@@ -134,9 +143,11 @@ async function load(absPath: string, corpusRoot: string, opts: LoadOptions): Pro
     bytes: raw.length,
   };
 
+  const limits = opts.limits ?? DEFAULT_PARSE_LIMITS;
   if (format === 'pdf') {
     if (!hasPdfHeader(raw)) return fail('PARSE_FAILED', 'the file has a .pdf name but no "%PDF-" header, so it is not a PDF');
-    const pdf = await extractPdf(raw);
+    // in a worker with time and memory limits: pdf.js would block this thread for as long as a file makes it
+    const pdf = await extractPdfIsolated(raw, limits, { onStart: opts.onParseStart });
     if (!pdf.ok) return pdf;
     return ok({ ...base, title: pdf.title ?? humanizeFileName(fileName), text: pdf.text, bodyStart: 0, meta: pdf.meta });
   }
@@ -161,6 +172,7 @@ async function load(absPath: string, corpusRoot: string, opts: LoadOptions): Pro
     throw err;
   }
   if (!html.text.trim()) return fail('EMPTY', 'the HTML page has no visible text');
+  if (html.text.length > limits.maxTextChars) return fail('TOO_MUCH_TEXT', limitMessage.text(limits));
   return ok({ ...base, title: html.title ?? humanizeFileName(fileName), text: html.text, bodyStart: 0, meta: html.meta });
 }
 
