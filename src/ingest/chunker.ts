@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TimeSlice } from '../time-slice.js';
 import type { Chunk, ChunkKind, LoadedDoc } from '../types.js';
 
 /**
@@ -13,6 +14,8 @@ export interface ChunkOptions {
   maxChars?: number;
   /** Blocks are merged while the chunk is shorter than this (default 350). */
   minChars?: number;
+  /** Give the event loop turns while chunking (the re-index on the thread that answers questions). */
+  slice?: TimeSlice;
 }
 
 interface Block {
@@ -287,11 +290,15 @@ function* segments(text: string, start: number, end: number): Generator<[number,
 
 /** Sentence spans inside [start, end) of `text` (offsets absolute), lines are hard breaks. Linear in the length. */
 export function sentenceSpans(text: string, start: number, end: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  const push = (a: number, b: number) => {
+  return [...sentenceSpanSteps(text, start, end)];
+}
+
+/** `sentenceSpans` one span at a time (a caller can pause between them). */
+function* sentenceSpanSteps(text: string, start: number, end: number): Generator<[number, number]> {
+  const trimmed = (a: number, b: number): [number, number] | null => {
     while (a < b && /\s/.test(text[a])) a++;
     while (b > a && /\s/.test(text[b - 1])) b--;
-    if (b > a) out.push([a, b]);
+    return b > a ? [a, b] : null;
   };
   const marks: OpenMarks = { depth: 0, curly: 0, straight: 0 };
   let lineStart = start;
@@ -312,20 +319,21 @@ export function sentenceSpans(text: string, start: number, end: number): Array<[
         continue;
       }
       pending = null;
-      push(a, b);
+      const span = trimmed(a, b);
+      if (span) yield span;
     }
-    if (pending !== null) push(pending, lineEnd);
+    const last = pending === null ? null : trimmed(pending, lineEnd);
+    if (last) yield last;
     lineStart = lineEnd + 1;
   }
-  return out;
 }
 
-function splitLong(text: string, b: Block, maxChars: number): Block[] {
+async function splitLong(text: string, b: Block, maxChars: number, slice?: TimeSlice): Promise<Block[]> {
   if (b.end - b.start <= maxChars || b.kind === 'table') return [b];
-  const spans = sentenceSpans(text, b.start, b.end);
   const out: Block[] = [];
   let cur: Block | null = null;
-  for (const [s, e] of spans) {
+  for (const [s, e] of sentenceSpanSteps(text, b.start, b.end)) {
+    if (slice?.due()) await slice.pause();
     if (cur && e - cur.start > maxChars) {
       out.push(cur);
       cur = null;
@@ -365,10 +373,14 @@ export async function chunkDocument(doc: LoadedDoc, opts: ChunkOptions = {}): Pr
   const minChars = opts.minChars ?? 350;
   const text = doc.text;
   const starts = lineStarts(text);
+  const slice = opts.slice;
   const blocks: Block[] = [];
-  for (const b of readBlocks(doc).flatMap((x) => splitLong(text, x, maxChars))) {
-    if (b.end - b.start > maxChars && b.kind !== 'table') blocks.push(...(await splitOversized(text, b, maxChars)));
-    else blocks.push(b);
+  for (const x of readBlocks(doc)) {
+    for (const b of await splitLong(text, x, maxChars, slice)) {
+      if (b.end - b.start > maxChars && b.kind !== 'table') blocks.push(...(await splitOversized(text, b, maxChars)));
+      else blocks.push(b);
+    }
+    if (slice?.due()) await slice.pause();
   }
   const merged: Block[] = [];
   for (const b of blocks) {
@@ -391,6 +403,7 @@ export async function chunkDocument(doc: LoadedDoc, opts: ChunkOptions = {}): Pr
   const seen = new Set<string>();
   const chunks: Chunk[] = [];
   for (const b of merged) {
+    if (slice?.due()) await slice.pause();
     const own = text.slice(b.start, b.end);
     const chunkText = (b.prefix ?? '') + own;
     if (!/[\p{L}\p{N}]/u.test(own)) continue;

@@ -1,6 +1,7 @@
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { HierarchicalNSW } from 'hnswlib-node';
 import { DocentError } from '../errors.js';
+import { TimeSlice } from '../time-slice.js';
 
 /**
  * Dense retrieval through LangChain's `HNSWLib` store (on hnswlib-node): it loads, saves and
@@ -58,7 +59,10 @@ export class DenseIndex {
     // hnswlib-node takes plain arrays only; one reused array saves an allocation per vector
     const point = new Array<number>(dims);
     const docs: Record<number, InstanceType<typeof Document>> = {};
+    // 25k insertions take seconds of native work: the thread answering questions gets turns
+    const slice = new TimeSlice();
     for (let i = 0; i < vectors.length; i++) {
+      if (slice.due()) await slice.pause();
       const v = vectors[i];
       for (let j = 0; j < dims; j++) point[j] = v[j];
       index.addPoint(point, i);

@@ -1,5 +1,6 @@
 import type { Chunk } from '../types.js';
 import { isStopword, stem, words } from './text.js';
+import { TimeSlice } from '../time-slice.js';
 
 /**
  * Lexical (BM25+) index over chunks. Terms are stemmed content words (text.ts); a chunk is
@@ -112,6 +113,21 @@ export class LexicalIndex {
   }
 
   static build(chunks: Chunk[]): LexicalIndex {
+    const steps = LexicalIndex.building(chunks);
+    for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+  }
+
+  /** `build`, giving the event loop a turn whenever `slice` is due (the re-index on the serving thread). */
+  static async buildSliced(chunks: Chunk[], slice: TimeSlice = new TimeSlice()): Promise<LexicalIndex> {
+    const steps = LexicalIndex.building(chunks);
+    for (let r = steps.next(); ; r = steps.next()) {
+      if (r.done) return r.value;
+      if (slice.due()) await slice.pause();
+    }
+  }
+
+  /** The build, one step per chunk. */
+  private static *building(chunks: Chunk[]): Generator<void, LexicalIndex> {
     const cache = new TermCache();
     const termIds = new Map<string, number>();
     const n = chunks.length;
@@ -159,8 +175,13 @@ export class LexicalIndex {
         avg[f] = (avg[f] * i + nUnique) / (i + 1);
         for (let j = 0; j < nUnique; j++) triples[f].push(unique[j], i, count[unique[j]]);
       }
+      yield;
     }
-    const fields = triples.map((t) => t.toPostings(termIds.size));
+    const fields: FieldPostings[] = [];
+    for (const t of triples) {
+      fields.push(t.toPostings(termIds.size));
+      yield;
+    }
     return new LexicalIndex(termIds, fields, fieldLength, avg, dfOf(termIds, fields[0]), n);
   }
 
