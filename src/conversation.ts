@@ -4,7 +4,7 @@
  * a follow-up. Front ends keep turns with `remember()`; retrieval steers a follow-up with
  * `topicQuestions()` (see `search()`).
  */
-import { terms, words } from './retrieval/text.js';
+import { terms, words } from './text/words.js';
 import type { Turn } from './types.js';
 
 /** Turns a conversation keeps; older ones are forgotten. */

@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { mulberry32 } from '../../src/embeddings/vector.js';
+import { mulberry32 } from '../../src/embeddings/seeded.js';
 import { readGloveCache, wordAt } from '../../src/embeddings/glove-cache.js';
 
 export interface CorpusSpec {

@@ -20,6 +20,7 @@ import { Docent } from '../../src/pipeline.js';
 import { DenseIndex } from '../../src/retrieval/dense.js';
 import { LexicalIndex } from '../../src/retrieval/lexical.js';
 import { search } from '../../src/retrieval/search.js';
+import { normalized } from '../../src/text/vector.js';
 import { generateCorpus, gloveWords, sampleQueries, type BenchQuery, type CorpusInfo } from './corpus.js';
 import { runLongRunning, type LongRunningReport } from './long-running.js';
 import { dirBytes, median, overlap, percentile, round, summarize, timeEach, type Latency } from './stats.js';
@@ -141,13 +142,6 @@ export function machineInfo(): BenchReport['machine'] {
 }
 
 const MB = 1024 * 1024;
-
-function normalise(v: number[]): number[] {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n) || 1;
-  return v.map((x) => x / n);
-}
 
 async function hnswlibNode() {
   const mod = (await import('hnswlib-node')) as typeof import('hnswlib-node') & { default?: typeof import('hnswlib-node') };
@@ -295,8 +289,8 @@ export async function runSize(chunks: number, opts: BenchOptions, embeddings: Do
   const all = sampleQueries(corpus, nq + warm, words, (opts.seed ?? 42) + 1);
   const warmQ = all.slice(0, warm);
   const qs = all.slice(warm);
-  const qVecs = await Promise.all(qs.map(async (q) => normalise(await embeddings.embedQuery(q.text))));
-  const warmVecs = await Promise.all(warmQ.map(async (q) => normalise(await embeddings.embedQuery(q.text))));
+  const qVecs = await Promise.all(qs.map(async (q) => normalized(await embeddings.embedQuery(q.text))));
+  const warmVecs = await Promise.all(warmQ.map(async (q) => normalized(await embeddings.embedQuery(q.text))));
 
   // ---- exact ground truth: hnswlib's brute force over the stored vectors
   log(`[${label}] exact search (BruteforceSearch) for ground truth`);

@@ -1,4 +1,4 @@
-import { isStopword, stem, words } from '../retrieval/text.js';
+import { isStopword, stem, words } from '../text/words.js';
 import type { CandidateKind } from './candidates.js';
 import { correctTypo, type CorpusVocabulary } from './vocabulary.js';
 import { DEFAULT_WEIGHTS, type ReaderWeights } from './weights.js';

@@ -1,4 +1,4 @@
-import { stem, words } from '../retrieval/text.js';
+import { stem, words } from '../text/words.js';
 import type { LoadedIndex } from '../retrieval/loaded-index.js';
 import type { Citation } from '../types.js';
 import type { QuestionAnalysis } from './analyze.js';
@@ -7,7 +7,7 @@ import type { Scored } from './score.js';
 import { newCandidates, type CandidateKind } from './candidates.js';
 import { clean } from './units.js';
 import { vocabularyOf } from './vocabulary.js';
-import { sentenceSpans } from '../ingest/chunker.js';
+import { sentenceSpans } from '../text/sentences.js';
 import type { ReaderWeights } from './weights.js';
 
 /**

@@ -1,4 +1,5 @@
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import { dot, norm } from '../text/vector.js';
 import type { LoadedIndex } from '../retrieval/loaded-index.js';
 import type { SearchOutput } from '../retrieval/search.js';
 import type { AnswerResult, QuestionView, ReaderPart, Refusal } from '../types.js';
@@ -47,21 +48,13 @@ function nearestWord(index: LoadedIndex, wv: WordVectors): (w: string) => number
   return (w) => {
     const q = wv.wordVector(w);
     if (!q) return 0;
-    let qn = 0;
-    for (let i = 0; i < q.length; i++) qn += q[i] * q[i];
-    qn = Math.sqrt(qn) || 1;
+    const qn = norm(q) || 1;
     let best = 0;
     for (const [d] of vocabularyOf(index).entries()) {
       if (d === w) continue;
       const v = wv.wordVector(d);
       if (!v) continue;
-      let s = 0;
-      let n = 0;
-      for (let i = 0; i < v.length; i++) {
-        s += q[i] * v[i];
-        n += v[i] * v[i];
-      }
-      const c = s / (qn * (Math.sqrt(n) || 1));
+      const c = dot(q, v) / (qn * (norm(v) || 1));
       if (c > best) best = c;
     }
     return best;
@@ -122,15 +115,7 @@ export async function extractAnswer(
   if (local) {
     const vecs = await embeddings.embedDocuments(units.map((u) => u.display));
     const qv = out.queryVector;
-    dense = vecs.map((v) => {
-      let s = 0;
-      let n = 0;
-      for (let i = 0; i < v.length; i++) {
-        s += v[i] * qv[i];
-        n += v[i] * v[i];
-      }
-      return Math.max(0, s / (Math.sqrt(n) || 1));
-    });
+    dense = vecs.map((v) => Math.max(0, dot(v, qv) / (norm(v) || 1)));
   } else {
     const byChunk = new Map(hits.map((h) => [h.chunk.id, Math.max(0, h.denseScore ?? 0)]));
     dense = units.map((u) => byChunk.get(u.chunk.id) ?? 0);

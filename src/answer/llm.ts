@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { postJson } from '../embeddings/http.js';
-import { sentenceSpans } from '../ingest/chunker.js';
+import { sentenceSpans } from '../text/sentences.js';
 import { redact, redactUrl, type Logger } from '../log.js';
 import type { LoadedIndex } from '../retrieval/loaded-index.js';
-import { terms, words } from '../retrieval/text.js';
+import { terms, words } from '../text/words.js';
 import { inertLinks } from '../text/inert.js';
 import type { AnswerResult, Citation, Hit } from '../types.js';
 import { sectionOf } from './refusal.js';

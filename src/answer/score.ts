@@ -1,4 +1,5 @@
-import { isStopword, stem, words } from '../retrieval/text.js';
+import { dot, norm } from '../text/vector.js';
+import { isStopword, stem, words } from '../text/words.js';
 import type { QuestionAnalysis } from './analyze.js';
 import { newCandidates, type Candidate } from './candidates.js';
 import type { Unit } from './units.js';
@@ -52,12 +53,6 @@ const REASON = /\b(because|due to|owing to|since|as a result|so that|in order to
 const FORECAST = /\b(will|shall)\s+(not\s+)?(be\s+|have\s+)?\w+|\b(is|are|was|were)\s+(expected|set|likely|scheduled|due|poised|tipped)\s+to\b|\bplans?\s+to\b/i;
 const ENUMERATION = /[^,;]+[,;][^,;]+[,;]|\band\b/;
 
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
 const termSet = (text: string) => new Set(words(text).filter((w) => !isStopword(w)).map(stem));
 
 export function scoreUnits(input: ScoringInput): Scored[] {
@@ -80,7 +75,7 @@ export function scoreUnits(input: ScoringInput): Scored[] {
     let e = vecs.get(w);
     if (e === undefined) {
       const v = wv?.wordVector(w) ?? null;
-      e = v ? { v, n: Math.sqrt(dot(v, v)) || 1 } : null;
+      e = v ? { v, n: norm(v) || 1 } : null;
       vecs.set(w, e);
     }
     return e;

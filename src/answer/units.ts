@@ -1,4 +1,4 @@
-import { sentenceSpans } from '../ingest/chunker.js';
+import { sentenceSpans } from '../text/sentences.js';
 import type { LoadedIndex } from '../retrieval/loaded-index.js';
 import type { Chunk, Hit } from '../types.js';
 

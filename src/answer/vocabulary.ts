@@ -1,5 +1,5 @@
 import type { LoadedIndex } from '../retrieval/loaded-index.js';
-import { isStopword, stem } from '../retrieval/text.js';
+import { isStopword, stem } from '../text/words.js';
 
 /**
  * The words the documents use, as written: how often each occurs and how often it is

@@ -28,7 +28,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmS
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { DocentError } from '../errors.js';
-import { fnv1a } from './vector.js';
+import { fnv1a } from './seeded.js';
 
 export const CACHE_MAGIC = 'DOCGLOVE';
 export const CACHE_VERSION = 1;

@@ -5,7 +5,8 @@ import { Embeddings } from '@langchain/core/embeddings';
 import { DocentError, UserError, errorMessage } from '../errors.js';
 import { buildGloveCache, findRank, readGloveCache, type GloveTable } from './glove-cache.js';
 import type { DocentEmbeddings } from './types.js';
-import { fnv1a, mulberry32 } from './vector.js';
+import { normalizeInPlace } from '../text/vector.js';
+import { fnv1a, mulberry32 } from './seeded.js';
 
 /** File name of the binary cache inside `config.cacheDir`. */
 export const GLOVE_CACHE_FILE = 'glove-wink-sg-100d.v1.bin';
@@ -239,9 +240,5 @@ function commonDirection(table: GloveTable, factors: Float32Array, zipfNorm: num
     const base = r * dims;
     for (let i = 0; i < dims; i++) c[i] += vectors[base + i] * w;
   }
-  let ss = 0;
-  for (let i = 0; i < dims; i++) ss += c[i] * c[i];
-  const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
-  for (let i = 0; i < dims; i++) c[i] *= inv;
-  return c;
+  return normalizeInPlace(c);
 }

@@ -1,6 +1,7 @@
 import { Embeddings } from '@langchain/core/embeddings';
 import type { DocentEmbeddings } from './types.js';
-import { fnv1a, normalizeInPlace } from './vector.js';
+import { normalizeInPlace } from '../text/vector.js';
+import { fnv1a } from './seeded.js';
 
 const TOKEN = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
 

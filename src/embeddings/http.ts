@@ -6,6 +6,7 @@
  * whose message names the URL and what to check, never the API key.
  */
 import { UserError } from '../errors.js';
+import { normalizeInPlace } from '../text/vector.js';
 import { redact, redactUrl } from '../log.js';
 
 export interface PostOptions {
@@ -187,13 +188,10 @@ export function toUnitVector(v: unknown, dims: number | undefined, what: string)
     const got = Array.isArray(v) ? `${v.length} numbers` : typeof v;
     throw new UserError('EMBEDDER_UNAVAILABLE', `${what} returned a vector of ${got}${dims !== undefined ? `, expected ${dims}` : ''} (did the model change?).`);
   }
-  let ss = 0;
   for (const x of v) {
     if (typeof x !== 'number' || !Number.isFinite(x)) throw new UserError('EMBEDDER_UNAVAILABLE', `${what} returned a vector with a non-numeric value.`);
-    ss += x * x;
   }
-  const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
-  return (v as number[]).map((x) => x * inv);
+  return normalizeInPlace((v as number[]).slice());
 }
 
 /** Embeds `documents` in consecutive batches of `size` with one `request` per batch, in order. */

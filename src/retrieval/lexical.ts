@@ -1,5 +1,5 @@
 import type { Chunk } from '../types.js';
-import { isStopword, stem, words } from './text.js';
+import { WORD, fold, isStopword, stem, words } from '../text/words.js';
 import { TimeSlice } from '../time-slice.js';
 
 /**
@@ -35,22 +35,18 @@ function sectionText(c: Chunk): string {
   return [c.title, ...c.headings].join(' \n ');
 }
 
-const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’.\-]*[\p{L}\p{N}%]|[\p{L}\p{N}]%?/gu;
-const NON_ASCII = /[^\x00-\x7f]/;
-
 /**
- * `terms()` of text.ts, memoised per raw token: the text is folded and split the way `words()`
- * does it (NFKD and mark removal are the identity on ASCII, so they are skipped there), and each
- * distinct token is turned into its terms once (`words()` of a single folded token gives exactly
- * the words it contributes to the whole text). Tokenising is most of the cost of a build.
+ * `terms()` of text/words.ts, memoised per raw token: the text is folded and split the way
+ * `words()` does it, and each distinct token is turned into its terms once (`words()` of a single
+ * folded token gives exactly the words it contributes to the whole text). Tokenising is most of
+ * the cost of a build.
  */
 class TermCache {
   private readonly memo = new Map<string, string[]>();
 
   terms(text: string): string[] {
-    const folded = NON_ASCII.test(text) ? text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase() : text.toLowerCase();
     const out: string[] = [];
-    for (const m of folded.matchAll(WORD)) {
+    for (const m of fold(text).matchAll(WORD)) {
       let ts = this.memo.get(m[0]);
       if (ts === undefined) {
         ts = [];

@@ -6,7 +6,7 @@ import { DocentError, UserError } from '../errors.js';
 import { verifyGeneration, type Manifest } from '../ingest/store.js';
 import { DenseIndex } from './dense.js';
 import { LexicalIndex } from './lexical.js';
-import { lineOf, lineStarts } from '../ingest/chunker.js';
+import { lineOf, lineStarts } from '../text/lines.js';
 
 /** One generation, loaded and verified: what a question is answered from. Immutable. */
 export class LoadedIndex {

@@ -2,7 +2,8 @@ import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { FusionMode, Hit, Turn } from '../types.js';
 import type { LoadedIndex } from './loaded-index.js';
 import { topicQuestions } from '../conversation.js';
-import { terms } from './text.js';
+import { normalized } from '../text/vector.js';
+import { terms } from '../text/words.js';
 
 export type { FusionMode } from '../types.js';
 
@@ -29,13 +30,6 @@ const HISTORY_WEIGHT = 0.35;
 const LEXICAL_WEIGHT = 0.6;
 const RRF_K = 60;
 
-function normalise(v: number[]): number[] {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n) || 1;
-  return v.map((x) => x / n);
-}
-
 /**
  * The one search used by every front end: BM25 and HNSW dense search, fused.
  *
@@ -54,10 +48,10 @@ export async function search(index: LoadedIndex, embeddings: EmbeddingsInterface
   const contextTerms = new Map<string, number>();
   for (const t of terms(prev)) if (!own.has(t)) contextTerms.set(t, historyWeight);
 
-  let queryVector = normalise(await embeddings.embedQuery(query));
+  let queryVector = normalized(await embeddings.embedQuery(query));
   if (prev) {
     const pv = await embeddings.embedQuery(prev);
-    queryVector = normalise(queryVector.map((x, i) => x + historyWeight * pv[i]));
+    queryVector = normalized(queryVector.map((x, i) => x + historyWeight * pv[i]));
   }
 
   const lexical = mode === 'dense' ? [] : index.lexical.search(prev ? `${query}\n${prev}` : query, depth, contextTerms.size ? contextTerms : undefined);

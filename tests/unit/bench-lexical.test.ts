@@ -6,9 +6,9 @@
 import MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
 import { LexicalIndex } from '../../src/retrieval/lexical.js';
-import { terms } from '../../src/retrieval/text.js';
+import { terms } from '../../src/text/words.js';
 import type { Chunk } from '../../src/types.js';
-import { mulberry32 } from '../../src/embeddings/vector.js';
+import { mulberry32 } from '../../src/embeddings/seeded.js';
 
 // The previous implementation, verbatim in what matters (options, documents, search).
 interface Doc {

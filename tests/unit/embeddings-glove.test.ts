@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GloveEmbeddings } from '../../src/embeddings/glove.js';
-import { cosine } from '../../src/embeddings/vector.js';
+import { cosine } from '../../src/text/vector.js';
 
 const cacheDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.docent/cache');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HashEmbeddings } from '../../src/embeddings/hash.js';
-import { cosine } from '../../src/embeddings/vector.js';
+import { cosine } from '../../src/text/vector.js';
 
 describe('HashEmbeddings', () => {
   it('GIVEN texts sharing words THEN they are more similar than texts sharing none', () => {

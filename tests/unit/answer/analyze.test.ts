@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeQuestion, type AnalysisContext } from '../../../src/answer/analyze.js';
 import { buildVocabulary } from '../../../src/answer/vocabulary.js';
-import { stem, words } from '../../../src/retrieval/text.js';
+import { stem, words } from '../../../src/text/words.js';
 
 // a small corpus stands in for the documents: the analysis only needs their words
 const DOC = `Alibaba's CEO Eddie Wu projected $100B in revenue. The Qwen app launched in November 2025.

@@ -1,8 +1,9 @@
 import { stemmer } from 'stemmer';
 
 /**
- * Term handling shared by the lexical index and the answerer: lowercase, strip accents and
- * possessives, drop stopwords, Porter-stem. Numbers and amounts ("$100B", "74%", "2026") are kept.
+ * Words and terms, the one tokenizer of the lexical index, the answerer, the conversation policy
+ * and the LLM checks: lowercase, strip accents and possessives, drop stopwords, Porter-stem.
+ * Numbers and amounts ("$100B", "74%", "2026") are kept.
  */
 
 // A standard English stopword list (function words and question words).
@@ -21,13 +22,19 @@ export function isStopword(word: string): boolean {
   return STOP.has(word);
 }
 
-const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’.\-]*[\p{L}\p{N}%]|[\p{L}\p{N}]%?/gu;
+/** A raw token of folded text (`words()` then splits hyphens and drops possessives and dots). */
+export const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’.\-]*[\p{L}\p{N}%]|[\p{L}\p{N}]%?/gu;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Lowercased, accents folded (NFKD and mark removal are the identity on ASCII, so skipped there). */
+export function fold(text: string): string {
+  return NON_ASCII.test(text) ? text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase() : text.toLowerCase();
+}
 
 /** Lowercased words of `text`, accents folded, possessive 's removed, inner dots kept for U.S. */
 export function words(text: string): string[] {
   const out: string[] = [];
-  const folded = text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-  for (const m of folded.matchAll(WORD)) {
+  for (const m of fold(text).matchAll(WORD)) {
     let w = m[0].replace(/’/g, "'");
     w = w.replace(/'s$/, '').replace(/\.$/, '');
     if (w.includes('-')) {
