@@ -52,6 +52,10 @@ export interface Config {
   parseLimits: ParseLimits;
   maxQuestionChars: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The questions database (outcomes, votes, gaps; SQLite through libSQL), beside the feedback file. */
+  insightsDb: string;
+  /** Cosine similarity (0–1) at which two logged gap questions are merged into one group. */
+  gapSimilarity: number;
   discord: DiscordConfig;
 }
 
@@ -216,6 +220,8 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     },
     maxQuestionChars: int(env, 'DOCENT_MAX_QUESTION_CHARS', 500, 10, 10_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    insightsDb: resolve(str(env, 'DOCENT_INSIGHTS_DB') ?? path.join(path.dirname(resolve(str(env, 'DOCENT_FEEDBACK_FILE') ?? '.docent/feedback.jsonl')), 'insights.db')),
+    gapSimilarity: fraction(env, 'DOCENT_GAP_SIMILARITY', 0.8),
     discord: {
       token,
       applicationId: snowflake(env, 'DISCORD_APPLICATION_ID'),
