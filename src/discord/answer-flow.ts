@@ -4,6 +4,7 @@ import type { AnswerResult } from '../types.js';
 import { cleanQuestion } from '../answer/question.js';
 import { UserError } from '../errors.js';
 import type { AnswerRecord, BotContext } from './context.js';
+import { logQuestion } from './insights.js';
 import { renderAnswer, renderUnansweredNotice, truncate, type OutgoingMessage } from './format.js';
 import { safe } from './safe-send.js';
 
@@ -26,7 +27,7 @@ export interface AnsweredQuestion {
  */
 export async function answerQuestion(
   ctx: BotContext,
-  args: { question: string; userId: string; history: Turn[] },
+  args: { question: string; userId: string; history: Turn[]; /** Jump link to the question's message, for /gaps. */ link?: string },
 ): Promise<AnsweredQuestion> {
   const t0 = Date.now();
   const result = await ctx.docent.answer(args.question, { history: args.history.map((t) => ({ ...t })) });
@@ -42,6 +43,7 @@ export async function answerQuestion(
   });
   ctx.answers.set(record.id, record);
   ctx.lastResults.set(args.userId, result);
+  void logQuestion(ctx, record, result, { link: args.link });
   ctx.logger.info('answered', {
     answerId: record.id,
     userId: args.userId,

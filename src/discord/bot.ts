@@ -18,7 +18,8 @@ import { DiscordStartError, TOKEN_MISSING_MESSAGE, tokenInvalidError } from './e
 import { events } from './event-list.js';
 import type { AnyEvent } from './events/index.js';
 import { startCorpusWatch } from './corpus-watch.js';
-import { FeedbackStore } from './feedback.js';
+import { InsightsStore } from '../insights/store.js';
+import { startGapRecheck } from './insights.js';
 import { AnswerLimiter } from './limiter.js';
 import { NO_MENTIONS } from './safe-send.js';
 
@@ -87,7 +88,7 @@ export function createBot(opts: CreateBotOptions): Bot {
     commands: commandMap,
     conversations: new ConversationStore(),
     limiter: new AnswerLimiter(config.discord.rateLimitPerMinute, config.discord.maxInFlight),
-    feedback: undefined as unknown as FeedbackStore, // opened in start()
+    insights: undefined as unknown as InsightsStore, // opened in start()
     answers: new LRUCache<string, AnswerRecord>({ max: 5000, ttl: 7 * 24 * 3600_000, updateAgeOnGet: true }),
     lastResults: new LRUCache<string, AnswerResult>({ max: 5000, ttl: 24 * 3600_000, updateAgeOnGet: true }),
     openThreads: opts.openThreads ?? true,
@@ -98,6 +99,14 @@ export function createBot(opts: CreateBotOptions): Bot {
 
   let running = 0;
   const whenIdle: Array<() => void> = [];
+  // work started by an event but not awaited by it (the gap re-check after a re-index): idle() waits for it too
+  const track = (work: Promise<unknown>) => {
+    running++;
+    void work.finally(() => {
+      if (--running === 0) for (const resolve of whenIdle.splice(0)) resolve();
+    });
+  };
+  let stopRecheck: (() => void) | undefined;
   for (const event of events as AnyEvent[]) {
     const run = (...args: unknown[]) => {
       running++;
@@ -124,7 +133,9 @@ export function createBot(opts: CreateBotOptions): Bot {
     async start() {
       const token = config.discord.token;
       if (!token) throw new DiscordStartError('DISCORD_TOKEN_MISSING', TOKEN_MISSING_MESSAGE);
-      context.feedback = await FeedbackStore.open(config.discord.feedbackFile);
+      // votes of an older feedback.jsonl are moved in once
+      context.insights = await InsightsStore.open(config.insightsDb, { migrateFrom: config.discord.feedbackFile });
+      stopRecheck = startGapRecheck(context, track);
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       try {
         await client.login(token);
@@ -141,8 +152,10 @@ export function createBot(opts: CreateBotOptions): Bot {
       if (stopped) return;
       stopped = true;
       stopForgetting?.();
+      stopRecheck?.();
       await corpusWatch?.close();
       await client.destroy();
+      await context.insights?.close().catch((err: unknown) => logger.warn('could not close the questions database', { err }));
       logger.info('discord client stopped');
     },
     idle() {

@@ -1,4 +1,5 @@
 import add from './commands/add.js';
+import gaps from './commands/gaps.js';
 import ask from './commands/ask.js';
 import help from './commands/help.js';
 import { isCommand, type Command } from './commands/index.js';
@@ -6,7 +7,8 @@ import reindex from './commands/reindex.js';
 import remove from './commands/remove.js';
 import rollback from './commands/rollback.js';
 import sources from './commands/sources.js';
+import stats from './commands/stats.js';
 import why from './commands/why.js';
 
 /** Every slash command, as registered by `npm run deploy-commands` and served by the bot. */
-export const commands: Command[] = [ask, sources, why, help, reindex, add, remove, rollback].filter(isCommand);
+export const commands: Command[] = [ask, sources, why, help, reindex, add, remove, rollback, gaps, stats].filter(isCommand);

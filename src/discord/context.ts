@@ -5,7 +5,8 @@ import type { DocentApi } from '../pipeline.js';
 import type { AnswerResult } from '../types.js';
 import type { Command } from './commands/index.js';
 import type { ConversationStore } from './conversations.js';
-import type { FeedbackSource, FeedbackStore } from './feedback.js';
+import type { InsightsStore } from '../insights/store.js';
+import type { FeedbackSource } from './feedback.js';
 import type { AnswerLimiter } from './limiter.js';
 import type { LRUCache } from 'lru-cache';
 
@@ -28,7 +29,8 @@ export interface BotContext {
   commands: ReadonlyMap<string, Command>;
   conversations: ConversationStore;
   limiter: AnswerLimiter;
-  feedback: FeedbackStore;
+  /** The questions database: outcomes, votes, hand-offs, gaps (opened in `start()`). */
+  insights: InsightsStore;
   /** Answers by answer id (bounded; records are copies that share no text with an index generation). */
   answers: LRUCache<string, AnswerRecord>;
   /** Each user's last answer result, for `/why` (bounded; emptied of other generations when one swaps in). */

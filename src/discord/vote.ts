@@ -17,7 +17,7 @@ function sourcesFromMessage(interaction: ButtonInteraction): FeedbackSource[] {
   });
 }
 
-/** 👍/👎 on an answer: appended to the feedback file; one vote per user per answer, last wins; moderators hear of an answer's 👎 once. */
+/** 👍/👎 on an answer: kept in the questions database; one vote per user per answer, last wins; moderators hear of an answer's 👎 once. */
 export async function handleVote(ctx: BotContext, interaction: ButtonInteraction): Promise<void> {
   const parsed = parseVoteId(interaction.customId);
   if (!parsed) return;
@@ -32,7 +32,7 @@ export async function handleVote(ctx: BotContext, interaction: ButtonInteraction
     answer: known?.answer ?? interaction.message.content,
     sources: known?.sources ?? sourcesFromMessage(interaction),
   };
-  const previous = await ctx.feedback.record(entry);
+  const previous = await ctx.insights.recordVote(entry);
   const icon = parsed.vote === 'up' ? '👍' : '👎';
   const text =
     previous === parsed.vote
@@ -43,7 +43,7 @@ export async function handleVote(ctx: BotContext, interaction: ButtonInteraction
   await interaction.reply(ephemeral(text));
   ctx.logger.info('vote', { answerId: parsed.answerId, userId: interaction.user.id, vote: parsed.vote, previous });
   // once per answer, whoever votes and however often they toggle
-  if (parsed.vote === 'down' && previous !== 'down' && ctx.feedback.claimDownvoteNotice(parsed.answerId)) {
+  if (parsed.vote === 'down' && previous !== 'down' && (await ctx.insights.claimDownvoteNotice(parsed.answerId))) {
     const link = interaction.message.url;
     await notifyModerators(ctx, renderDownvoteNotice({ userId: interaction.user.id, question: entry.question, answer: entry.answer, link }));
   }

@@ -39,6 +39,8 @@ export interface QuestionRecord {
   link?: string;
   generation?: string;
   via?: Via;
+  /** Nothing was posted though the reader answered (auto-answer below its bar): a gap. */
+  gap?: boolean;
   /** ISO time; now by default. */
   askedAt?: string;
 }
@@ -213,9 +215,9 @@ export class InsightsStore {
   recordQuestion(r: QuestionRecord): Promise<void> {
     return this.write(async () => {
       await this.db.execute({
-        sql: `INSERT OR REPLACE INTO questions (id, asked_at, via, user_id, question, answered, support, citations, sources, answer, link, generation)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        args: [r.id, r.askedAt ?? new Date().toISOString(), r.via ?? 'discord', r.userId ?? null, r.question, r.answered ? 1 : 0, r.support ?? null, r.sources.length, JSON.stringify(r.sources), r.answer, r.link ?? null, r.generation ?? null],
+        sql: `INSERT OR REPLACE INTO questions (id, asked_at, via, user_id, question, answered, support, citations, sources, answer, link, generation, gap)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        args: [r.id, r.askedAt ?? new Date().toISOString(), r.via ?? 'discord', r.userId ?? null, r.question, r.answered ? 1 : 0, r.support ?? null, r.sources.length, JSON.stringify(r.sources), r.answer, r.link ?? null, r.generation ?? null, r.gap ? 1 : 0],
       });
     });
   }
@@ -333,8 +335,8 @@ export class InsightsStore {
     const win = { sql: '', args: [from] };
     const q = (sql: string) => this.db.execute({ ...win, sql });
     const [perDay, totals, votes, top, gaps] = await Promise.all([
-      q(`SELECT substr(asked_at, 1, 10) AS day, count(*) AS n, sum(answered) AS a FROM questions WHERE asked_at >= ? AND via <> 'auto' GROUP BY day ORDER BY day`),
-      q(`SELECT count(*) FILTER (WHERE via <> 'auto') AS n, coalesce(sum(answered) FILTER (WHERE via <> 'auto'), 0) AS a, coalesce(sum(hand_offs), 0) AS h, count(*) FILTER (WHERE solved = 1) AS s FROM questions WHERE asked_at >= ?`),
+      q(`SELECT substr(asked_at, 1, 10) AS day, count(*) AS n, sum(answered) AS a FROM questions WHERE asked_at >= ? GROUP BY day ORDER BY day`),
+      q(`SELECT count(*) AS n, coalesce(sum(answered), 0) AS a, coalesce(sum(hand_offs), 0) AS h, count(*) FILTER (WHERE solved = 1) AS s FROM questions WHERE asked_at >= ?`),
       q(`SELECT count(*) FILTER (WHERE vote = 'up') AS up, count(*) FILTER (WHERE vote = 'down') AS down FROM votes WHERE time >= ?`),
       q(`SELECT json_extract(j.value, '$.source') AS source, max(json_extract(j.value, '$.title')) AS title, count(DISTINCT q.id) AS n
          FROM questions q, json_each(q.sources) j WHERE q.asked_at >= ? AND q.answered = 1 GROUP BY source ORDER BY n DESC, source LIMIT 5`),

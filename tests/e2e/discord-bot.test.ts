@@ -2,11 +2,11 @@
  * The bot end to end: the real discord.js client, logged in to the Discord stand-in, over the
  * deterministic fake pipeline. One client for the whole file.
  */
-import { readFile } from 'node:fs/promises';
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERIC_ERROR } from '../../src/discord/answer-flow.js';
-import { FeedbackStore, latestVotes, type FeedbackEntry } from '../../src/discord/feedback.js';
+import { parseVoteId } from '../../src/discord/format.js';
+import { InsightsStore } from '../../src/insights/store.js';
 import { NOT_MODERATOR_MESSAGE } from '../../src/discord/moderation.js';
 import { MANAGE_GUILD_PERMISSIONS, snowflake, type RecordedRequest } from '../support/discord-stand-in/index.js';
 import { isChannelMessage, startHarness, type Harness } from '../support/discord-harness.js';
@@ -299,20 +299,15 @@ describe('feedback', () => {
     const notice = await h.standIn.waitForRequest(isChannelMessage(h.standIn.moderatorChannelId), { after });
     expect(notice.body.content).toContain(`👎 from <@${h.standIn.alice.id}> on an answer to “What is Wukong?”`);
 
-    const lines = (await readFile(h.config.discord.feedbackFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as FeedbackEntry);
-    const mine = lines.filter((e) => e.messageId === message.id);
-    expect(mine.map((e) => e.vote)).toEqual(['up', 'down']);
-    const [last] = latestVotes(mine);
-    expect(last).toMatchObject({
-      userId: h.standIn.alice.id,
-      vote: 'down',
-      question: 'What is Wukong?',
-      answer: reply.body.content,
-      sources: [{ n: 1, source: 'alibaba-strategy.md', title: "Alibaba's Agentic AI Strategy", section: 'The Three Pillars › 2. Wukong — The Enterprise Agent Platform', lines: [11, 11] }],
-    });
+    const answerId = parseVoteId(down)!.answerId;
+    expect(await h.bot.context.insights.votesOn(answerId)).toEqual([{ userId: h.standIn.alice.id, vote: 'down' }]);
+    // the question and what the voter saw are in the database: the 👎 makes it a gap
+    const [gap] = (await h.bot.context.insights.openGaps()).filter((g) => g.id === answerId);
+    expect(gap).toMatchObject({ question: 'What is Wukong?', answer: reply.body.content, kind: 'downvoted' });
     // The votes survive a restart.
-    const reopened = await FeedbackStore.open(h.config.discord.feedbackFile);
-    expect(reopened.voteOf(last.answerId, h.standIn.alice.id)).toBe('down');
+    const reopened = await InsightsStore.open(h.config.insightsDb);
+    expect(await reopened.voteOf(answerId, h.standIn.alice.id)).toBe('down');
+    await reopened.close();
   });
 
   it('20 👍/👎 toggles by one user, then a 👎 by another: one vote state per user, and one moderator notice for the answer', async () => {
@@ -335,11 +330,8 @@ describe('feedback', () => {
     const notices = h.standIn.requests.slice(start).filter((r) => isChannelMessage(h.standIn.moderatorChannelId)(r) && String(r.body?.content).includes(message.id));
     expect(notices).toHaveLength(1);
     expect(notices[0].body.content).toContain(`👎 from <@${h.standIn.alice.id}>`);
-    const lines = (await readFile(h.config.discord.feedbackFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as FeedbackEntry);
-    const mine = lines.filter((e) => e.messageId === message.id);
-    expect(latestVotes(mine).map((e) => `${e.userId}:${e.vote}`)).toEqual([`${h.standIn.alice.id}:up`, `${h.standIn.bob.id}:down`]);
-    // the repeated 👍 changed nothing and wrote nothing
-    expect(mine).toHaveLength(21);
+    const answerId = parseVoteId(down)!.answerId;
+    expect(await h.bot.context.insights.votesOn(answerId)).toEqual([{ userId: h.standIn.alice.id, vote: 'up' }, { userId: h.standIn.bob.id, vote: 'down' }]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -6,7 +6,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConversationStore } from '../../src/discord/conversations.js';
 import { downloadAttachment, resolveAttachmentUrl } from '../../src/discord/download.js';
-import { FeedbackStore, latestVotes } from '../../src/discord/feedback.js';
 import { AnswerLimiter, refusalMessage } from '../../src/discord/limiter.js';
 import { stripMentions } from '../../src/discord/events/message-create.js';
 
@@ -59,31 +58,6 @@ describe('AnswerLimiter', () => {
 describe('stripMentions', () => {
   it('removes the bot’s mention in both forms and keeps other text', () => {
     expect(stripMentions('<@123> What is <@!123> Wukong? <@456>', '123')).toBe('What is Wukong? <@456>');
-  });
-});
-
-describe('FeedbackStore', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'docent-fb-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('appends JSON lines, reports the replaced vote, and reloads the last vote per user and answer', async () => {
-    const file = path.join(dir, 'sub', 'feedback.jsonl');
-    const s = await FeedbackStore.open(file);
-    const base = { time: 't', answerId: 'a1', messageId: 'm1', userId: 'u1', question: 'q', answer: 'x', sources: [] };
-    expect(await s.record({ ...base, vote: 'up' })).toBeUndefined();
-    expect(await s.record({ ...base, vote: 'down' })).toBe('up');
-    await Promise.all([s.record({ ...base, userId: 'u2', vote: 'up' }), s.record({ ...base, userId: 'u3', vote: 'up' })]);
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(4);
-    expect(latestVotes(lines).map((e) => `${e.userId}:${e.vote}`)).toEqual(['u1:down', 'u2:up', 'u3:up']);
-    await writeFile(file, (await readFile(file, 'utf8')) + '{"torn', 'utf8');
-    const again = await FeedbackStore.open(file);
-    expect(again.voteOf('a1', 'u1')).toBe('down');
   });
 });
 

@@ -22,9 +22,11 @@ export default {
     try {
       await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {});
       const conversation = ctx.conversations.create();
-      const { result, messages } = await answerQuestion(ctx, { question, userId: interaction.user.id, history: [] });
+      const { result, record, messages } = await answerQuestion(ctx, { question, userId: interaction.user.id, history: [] });
       ctx.conversations.record(conversation, { question, answer: result.answer }, []);
       const first = await interaction.editReply(toPayload(messages[0]));
+      // a slash command has no question message: /gaps links to the answer
+      void ctx.insights.setLink(record.id, first.url).catch((err: unknown) => ctx.logger.warn('could not log the link', { err }));
       ctx.conversations.link(conversation, `msg:${first.id}`);
       for (const m of messages.slice(1)) {
         const sent = await interaction.followUp({ ...toPayload(m), flags: isPrivate ? MessageFlags.Ephemeral : undefined });

@@ -51,7 +51,7 @@ async function handle(ctx: BotContext, message: Message): Promise<void> {
   try {
     const dmKey = isDM ? `dm:${message.channelId}` : undefined;
     const conversation = replyConv ?? threadConv ?? ctx.conversations.find(dmKey) ?? ctx.conversations.create();
-    const { result, messages } = await answerQuestion(ctx, { question, userId: message.author.id, history: conversation.turns });
+    const { result, messages } = await answerQuestion(ctx, { question, userId: message.author.id, history: conversation.turns, link: message.url });
     clearInterval(keepTyping);
     // Record the turn before sending, so a quick follow-up in the DM or thread already sees it.
     // Any thread the bot answers in becomes a conversation, not only the ones it opened.

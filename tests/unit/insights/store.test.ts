@@ -75,8 +75,8 @@ describe('InsightsStore', () => {
     expect(gaps.map((g) => [g.question, g.kind])).toEqual([['unasked one', 'silent'], ['question d3', 'refused'], ['question d2', 'downvoted']]);
     const stats = await s.stats({ days: 7, now: new Date('2026-03-20T18:00:00.000Z') });
     expect(stats).toEqual({
-      perDay: [{ day: '2026-03-19', questions: 1, answered: 1 }, { day: '2026-03-20', questions: 2, answered: 1 }],
-      questions: 3,
+      perDay: [{ day: '2026-03-19', questions: 1, answered: 1 }, { day: '2026-03-20', questions: 3, answered: 1 }],
+      questions: 4,
       answered: 2,
       up: 1,
       down: 1,
