@@ -5,13 +5,13 @@
  * (Interface first; the implementation lands in the same module.)
  */
 import type { CorpusStatus } from './ingest/freshness.js';
-import type { GenerationInfo } from './ingest/generations.js';
-import type { CorpusRestore } from './ingest/originals.js';
+import type { GenerationInfo } from './index/generations.js';
+import type { CorpusRestore } from './index/originals.js';
 import type { AnswerOptions, AnswerResult } from './types.js';
 
 export type { CorpusStatus } from './ingest/freshness.js';
-export type { GenerationInfo } from './ingest/generations.js';
-export type { CorpusRestore } from './ingest/originals.js';
+export type { GenerationInfo } from './index/generations.js';
+export type { CorpusRestore } from './index/originals.js';
 
 export interface SourceInfo {
   source: string;
@@ -110,13 +110,13 @@ import type { DocentEmbeddings } from './embeddings/types.js';
 import { diskFullError, UserError } from './errors.js';
 import { buildIndex, findServingGeneration, type BuildProgress } from './ingest/build.js';
 import { corpusStatus } from './ingest/freshness.js';
-import { listGenerationInfo, rollbackIndex, switchGeneration } from './ingest/generations.js';
-import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, readPin, type LockHandle, type Manifest } from './ingest/store.js';
+import { listGenerationInfo, rollbackIndex, switchGeneration } from './index/generations.js';
+import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, readPin, type LockHandle, type Manifest } from './index/store.js';
 import { corpusPath, entryKind, moveAside, putBack, removeDeadTemps, replaceFile } from './ingest/corpus-files.js';
-import { pidAlive } from './ingest/lock.js';
+import { pidAlive } from './index/lock.js';
 import { displayName, safeCorpusPath, validateUpload } from './ingest/upload.js';
 import { silentLogger, type Logger } from './log.js';
-import { LoadedIndex } from './retrieval/loaded-index.js';
+import { LoadedIndex } from './index/loaded-index.js';
 import { search } from './retrieval/search.js';
 
 export interface OpenOptions {
@@ -538,5 +538,5 @@ async function filesLook(dir: string): Promise<string> {
   return parts.join('|');
 }
 
-/** Kept for callers of the old location; the generation functions live in `ingest/generations.ts`. */
-export { rollbackIndex, switchGeneration } from './ingest/generations.js';
+/** Kept for callers of the old location; the generation functions live in `index/generations.ts`. */
+export { rollbackIndex, switchGeneration } from './index/generations.js';

@@ -1,5 +1,5 @@
 import { stem, words } from '../text/words.js';
-import type { LoadedIndex } from '../retrieval/loaded-index.js';
+import type { LoadedIndex } from '../index/loaded-index.js';
 import type { Citation } from '../types.js';
 import type { QuestionAnalysis } from './analyze.js';
 import { sectionOf } from './refusal.js';

@@ -1,6 +1,6 @@
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { dot, norm } from '../text/vector.js';
-import type { LoadedIndex } from '../retrieval/loaded-index.js';
+import type { LoadedIndex } from '../index/loaded-index.js';
 import type { SearchOutput } from '../retrieval/search.js';
 import type { AnswerResult, QuestionView, ReaderPart, Refusal } from '../types.js';
 import { analyzeQuestion, type QuestionAnalysis } from './analyze.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { postJson } from '../embeddings/http.js';
 import { sentenceSpans } from '../text/sentences.js';
 import { redact, redactUrl, type Logger } from '../log.js';
-import type { LoadedIndex } from '../retrieval/loaded-index.js';
+import type { LoadedIndex } from '../index/loaded-index.js';
 import { terms, words } from '../text/words.js';
 import { inertLinks } from '../text/inert.js';
 import type { AnswerResult, Citation, Hit } from '../types.js';

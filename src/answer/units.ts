@@ -1,5 +1,5 @@
 import { sentenceSpans } from '../text/sentences.js';
-import type { LoadedIndex } from '../retrieval/loaded-index.js';
+import type { LoadedIndex } from '../index/loaded-index.js';
 import type { Chunk, Hit } from '../types.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { LoadedIndex } from '../retrieval/loaded-index.js';
+import type { LoadedIndex } from '../index/loaded-index.js';
 import { isStopword, stem } from '../text/words.js';
 
 /**

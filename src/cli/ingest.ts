@@ -4,8 +4,8 @@ import { createEmbeddings } from '../embeddings/index.js';
 import { diskFullError } from '../errors.js';
 import { buildIndex, type BuildProgress } from '../ingest/build.js';
 import { changedNames, corpusStatus, describeChanges } from '../ingest/freshness.js';
-import { listGenerationInfo, rollbackIndex, switchGeneration, type GenerationInfo, type SwitchResult } from '../ingest/generations.js';
-import { readPin } from '../ingest/store.js';
+import { listGenerationInfo, rollbackIndex, switchGeneration, type GenerationInfo, type SwitchResult } from '../index/generations.js';
+import { readPin } from '../index/store.js';
 import type { Config } from '../config.js';
 import { cliConfig, cliLogger, parseCli, runMain } from './common.js';
 

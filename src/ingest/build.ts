@@ -6,12 +6,12 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { TIME_SLICE, TimeSlice } from '../time-slice.js';
 import type { ReindexReport } from '../pipeline.js';
-import { DenseIndex, HNSW_EF_CONSTRUCTION, HNSW_M } from '../retrieval/dense.js';
-import { LexicalIndex } from '../retrieval/lexical.js';
+import { DenseIndex, HNSW_EF_CONSTRUCTION, HNSW_M } from '../index/dense.js';
+import { LexicalIndex } from '../index/lexical.js';
 import type { Chunk } from '../types.js';
 import { chunkDocument } from './chunker.js';
 import { loadCorpus } from './corpus.js';
-import { keepOriginals, pruneOriginals } from './originals.js';
+import { keepOriginals, pruneOriginals } from '../index/originals.js';
 import { sameContent } from './freshness.js';
 import {
   CHUNKER_VERSION,
@@ -28,11 +28,11 @@ import {
   readCurrentName,
   vectorsToBuffer,
   verifyGeneration,
-  writeFileSynced,
   type DocRecord,
   type LockHandle,
   type Manifest,
-} from './store.js';
+} from '../index/store.js';
+import { writeFileSynced } from '../index/atomic-file.js';
 
 export type BuildStage = 'load' | 'chunk' | 'embed' | 'index' | 'write';
 export interface BuildProgress {

@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Manifest } from './store.js';
+import type { Manifest } from '../index/store.js';
 import { hashFile, walkCorpus } from './corpus.js';
 import { toSource } from './loaders/index.js';
 

@@ -1,6 +1,6 @@
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { FusionMode, Hit, Turn } from '../types.js';
-import type { LoadedIndex } from './loaded-index.js';
+import type { LoadedIndex } from '../index/loaded-index.js';
 import { topicQuestions } from '../conversation.js';
 import { normalized } from '../text/vector.js';
 import { terms } from '../text/words.js';

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { buildIndex } from '../../src/ingest/build.js';
-import { listGenerations, readCurrentName, setCurrent, verifyGeneration } from '../../src/ingest/store.js';
+import { listGenerations, readCurrentName, setCurrent, verifyGeneration } from '../../src/index/store.js';
 import { Docent } from '../../src/pipeline.js';
 import { createLogger } from '../../src/log.js';
 import {

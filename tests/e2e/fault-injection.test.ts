@@ -20,7 +20,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { buildIndex } from '../../src/ingest/build.js';
-import { listGenerations, readCurrentName, readLock, verifyGeneration } from '../../src/ingest/store.js';
+import { listGenerations, readCurrentName, readLock, verifyGeneration } from '../../src/index/store.js';
 import { createLogger } from '../../src/log.js';
 import { Docent } from '../../src/pipeline.js';
 import {

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliConfig } from '../../src/cli/common.js';
 import { indexDirForCorpus } from '../../src/config.js';
-import { listGenerations, readCurrentName } from '../../src/ingest/store.js';
+import { listGenerations, readCurrentName } from '../../src/index/store.js';
 import { ROOT } from '../support/temp-project.js';
 
 const run = promisify(execFile);

@@ -10,10 +10,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { UserError } from '../../src/errors.js';
 import { buildIndex, embeddingText } from '../../src/ingest/build.js';
-import { acquireLock, listGenerations, readCurrentName, readLock, setCurrent } from '../../src/ingest/store.js';
+import { acquireLock, listGenerations, readCurrentName, readLock, setCurrent } from '../../src/index/store.js';
 import { createLogger } from '../../src/log.js';
 import { Docent } from '../../src/pipeline.js';
-import { LoadedIndex } from '../../src/retrieval/loaded-index.js';
+import { LoadedIndex } from '../../src/index/loaded-index.js';
 import {
   DocumentGate,
   GatedEmbeddings,

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireLock, readLock, type LockInfo } from '../../src/ingest/store.js';
+import { acquireLock, readLock, type LockInfo } from '../../src/index/store.js';
 import { REPO, deadPid } from '../support/lifecycle-helpers.js';
 
 const WORKER = path.join(REPO, 'tests', 'fixtures', 'lock-worker.ts');

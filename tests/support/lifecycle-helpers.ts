@@ -228,7 +228,7 @@ export function runNpx(args: string[], env: Record<string, string> = {}): Promis
  * is killed. Resolves once the lock is held.
  */
 export async function holdLockInChild(indexDir: string): Promise<{ pid: number; stop: () => Promise<void> }> {
-  const storeUrl = new URL('../../src/ingest/store.ts', import.meta.url).href;
+  const storeUrl = new URL('../../src/index/store.ts', import.meta.url).href;
   const code = `const { acquireLock } = await import(${JSON.stringify(storeUrl)}); await acquireLock(${JSON.stringify(indexDir)}, 'test holder'); process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {

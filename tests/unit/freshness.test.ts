@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadCorpus } from '../../src/ingest/corpus.js';
 import { Hasher, RACY_MS, diffCorpus, sameContent, scanCorpus, snapshotCorpus, type CorpusSnapshot } from '../../src/ingest/freshness.js';
-import { parseGenerationName } from '../../src/ingest/generations.js';
+import { parseGenerationName } from '../../src/index/generations.js';
 import { watchCorpus } from '../../src/ingest/watch.js';
 
 let dir: string;

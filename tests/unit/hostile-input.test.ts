@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { ConfigError, UserError } from '../../src/errors.js';
 import { buildIndex } from '../../src/ingest/build.js';
-import { listGenerations } from '../../src/ingest/store.js';
+import { listGenerations } from '../../src/index/store.js';
 import { addSecret, createLogger } from '../../src/log.js';
 import { Docent } from '../../src/pipeline.js';
 import { RecordingEmbeddings, makeWorkspace, testConfig } from '../support/lifecycle-helpers.js';

@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { jsonSliced } from '../../src/ingest/build.js';
 import { chunkDocument } from '../../src/ingest/chunker.js';
 import { Docent } from '../../src/pipeline.js';
-import { LexicalIndex } from '../../src/retrieval/lexical.js';
+import { LexicalIndex } from '../../src/index/lexical.js';
 import { TIME_SLICE, TimeSlice } from '../../src/time-slice.js';
 
 const saved = TIME_SLICE.ms;

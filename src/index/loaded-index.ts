@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { Chunk } from '../types.js';
 import { DocentError, UserError } from '../errors.js';
-import { verifyGeneration, type Manifest } from '../ingest/store.js';
+import { verifyGeneration, type Manifest } from './store.js';
 import { DenseIndex } from './dense.js';
 import { LexicalIndex } from './lexical.js';
 import { lineOf, lineStarts } from '../text/lines.js';

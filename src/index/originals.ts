@@ -13,8 +13,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { corpusPath, replaceFile } from './corpus-files.js';
-import { Hasher, scanCorpus, type CorpusSnapshot } from './freshness.js';
+import { corpusPath, replaceFile } from '../ingest/corpus-files.js';
+import { Hasher, scanCorpus, type CorpusSnapshot } from '../ingest/freshness.js';
 import { listGenerations, type Manifest } from './store.js';
 
 export const ORIGINALS_DIR = 'originals';

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../../src/errors.js';
 import {
   FORMAT_VERSION,
   acquireLock,
@@ -20,8 +20,8 @@ import {
   type LockHandle,
   type LockInfo,
   type Manifest,
-} from '../../src/ingest/store.js';
-import { deadPid } from '../support/lifecycle-helpers.js';
+} from '../../../src/index/store.js';
+import { deadPid } from '../../support/lifecycle-helpers.js';
 
 let dir: string;
 beforeEach(async () => {

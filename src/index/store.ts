@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsc } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Chunk } from '../types.js';
 import { DocentError } from '../errors.js';
-import type { CorpusSnapshot, Pin } from './freshness.js';
+import type { CorpusSnapshot, Pin } from '../ingest/freshness.js';
 import { pidAlive } from './lock.js';
+import { fsyncPath, sha256File, writeFileAtomic, writeFileSynced } from './atomic-file.js';
 
 /**
  * On-disk layout of an index directory:
@@ -67,55 +67,6 @@ const GEN_RE = /^gen-(\d{6,})$/;
 
 export function generationName(seq: number): string {
   return `gen-${String(seq).padStart(6, '0')}`;
-}
-
-async function fsyncPath(p: string): Promise<void> {
-  let fh: fs.FileHandle | undefined;
-  try {
-    fh = await fs.open(p, fsc.O_RDONLY);
-    await fh.sync();
-  } catch {
-    // some file systems refuse fsync on directories; the rename is still atomic
-  } finally {
-    await fh?.close();
-  }
-}
-
-/** Writes a file, flushes it to disk, and returns its size and sha256 (hashed from memory, not re-read). */
-export async function writeFileSynced(file: string, data: string | Uint8Array): Promise<{ bytes: number; sha256: string }> {
-  const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  const fh = await fs.open(file, 'w');
-  try {
-    await fh.writeFile(buf);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  return { bytes: buf.byteLength, sha256: createHash('sha256').update(buf).digest('hex') };
-}
-
-/** Atomically replaces `file` with `data` (temp file in the same directory, fsync, rename). */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFileSynced(tmp, data);
-    await fs.rename(tmp, file);
-    await fsyncPath(path.dirname(file));
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-}
-
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  const fh = await fs.open(file, 'r');
-  try {
-    for await (const chunk of fh.createReadStream()) h.update(chunk as Buffer);
-  } finally {
-    await fh.close().catch(() => {});
-  }
-  return h.digest('hex');
 }
 
 async function listFiles(dir: string, rel = ''): Promise<string[]> {

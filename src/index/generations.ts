@@ -8,7 +8,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { diskFullError, UserError } from '../errors.js';
-import { scanCorpus, snapshotCorpus, snapshotOf, type CorpusDiff, type Pin } from './freshness.js';
+import { scanCorpus, snapshotCorpus, snapshotOf, type CorpusDiff, type Pin } from '../ingest/freshness.js';
 import { restoreCorpus, type CorpusRestore } from './originals.js';
 import { acquireLock, generationName, listGenerations, readCurrentName, readPin, setCurrent, verifyGeneration, writePin, type LockHandle, type Manifest } from './store.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chunkDocument } from '../../src/ingest/chunker.js';
-import { LexicalIndex } from '../../src/retrieval/lexical.js';
-import type { LoadedDoc } from '../../src/types.js';
+import { chunkDocument } from '../../../src/ingest/chunker.js';
+import { LexicalIndex } from '../../../src/index/lexical.js';
+import type { LoadedDoc } from '../../../src/types.js';
 
 const text = ['# Garden', '', '## Tomatoes', '', 'Tomatoes need six hours of sun.', '', '## Compost', '', 'Compost is ready after three months of turning.', '', '## Bikes', '', 'Oil the chain every 300 kilometres.'].join('\n');
 const doc: LoadedDoc = { source: 'g.md', format: 'md', title: 'Garden', text, bodyStart: 0, meta: {}, contentHash: 'h', bytes: text.length };

@@ -1,14 +1,14 @@
 /**
- * The typed-array BM25 index (src/retrieval/lexical.ts) must rank exactly as the MiniSearch
+ * The typed-array BM25 index (src/index/lexical.ts) must rank exactly as the MiniSearch
  * index it replaced: same hits, same order, same scores, for fresh builds, saved indexes and
  * lexical.json files written by the MiniSearch version.
  */
 import MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
-import { LexicalIndex } from '../../src/retrieval/lexical.js';
-import { terms } from '../../src/text/words.js';
-import type { Chunk } from '../../src/types.js';
-import { mulberry32 } from '../../src/embeddings/seeded.js';
+import { LexicalIndex } from '../../../src/index/lexical.js';
+import { terms } from '../../../src/text/words.js';
+import type { Chunk } from '../../../src/types.js';
+import { mulberry32 } from '../../../src/embeddings/seeded.js';
 
 // The previous implementation, verbatim in what matters (options, documents, search).
 interface Doc {
