@@ -15,6 +15,7 @@ const COMMANDS = {
   repl: { file: 'cli/repl.js', dev: 'dev:repl', what: 'interactive session with follow-ups' },
   ingest: { file: 'cli/ingest.js', dev: 'dev:ingest', what: '(re)build the index' },
   bot: { file: 'discord/main.js', dev: 'dev:start', what: 'the Discord bot (needs DISCORD_TOKEN)' },
+  gaps: { file: 'cli/gaps.js', dev: 'dev:gaps', what: 'unanswered and 👎 questions, grouped, most asked first' },
 };
 const USAGE = `Usage: docent <command> [options]    (docent <command> --help for its options)
 
