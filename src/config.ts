@@ -72,6 +72,12 @@ export interface DiscordConfig {
   maxInFlight: number;
   maxUploadBytes: number;
   feedbackFile: string;
+  /** Text and forum channels where Docent answers without a mention, only when confident. */
+  autoAnswerChannelIds: string[];
+  /** The support an unprompted answer needs (stricter than DOCENT_ANSWER_THRESHOLD). */
+  autoAnswerMinSupport: number;
+  /** The role pinged (only in the moderator channel) when a member hands a question to a human. */
+  moderatorPingRoleId: string | undefined;
 }
 
 const SNOWFLAKE = /^\d{17,20}$/;
@@ -189,6 +195,10 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
   for (const r of roles) {
     if (!SNOWFLAKE.test(r)) throw new ConfigError('MODERATOR_ROLE_IDS', `expected comma-separated Discord role ids, got ${quoteValue(r)}`);
   }
+  const autoChannels = (str(env, 'DOCENT_AUTO_ANSWER_CHANNEL_IDS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const c of autoChannels) {
+    if (!SNOWFLAKE.test(c)) throw new ConfigError('DOCENT_AUTO_ANSWER_CHANNEL_IDS', `expected comma-separated Discord channel ids, got ${quoteValue(c)}`);
+  }
   const resolve = (p: string) => path.resolve(cwd, p);
   return {
     corpusDir: resolve(str(env, 'DOCENT_CORPUS_DIR') ?? 'corpus'),
@@ -235,6 +245,9 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
       maxInFlight: int(env, 'DISCORD_MAX_IN_FLIGHT', 4, 1, 100),
       maxUploadBytes: int(env, 'DISCORD_MAX_UPLOAD_BYTES', 2 * 1024 * 1024, 1024, 100 * 1024 * 1024),
       feedbackFile: resolve(str(env, 'DOCENT_FEEDBACK_FILE') ?? '.docent/feedback.jsonl'),
+      autoAnswerChannelIds: autoChannels,
+      autoAnswerMinSupport: fraction(env, 'DOCENT_AUTO_ANSWER_MIN_SUPPORT', 0.5),
+      moderatorPingRoleId: snowflake(env, 'MODERATOR_PING_ROLE_ID'),
     },
   };
 }

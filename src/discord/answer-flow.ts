@@ -5,7 +5,8 @@ import { cleanQuestion } from '../answer/question.js';
 import { UserError } from '../errors.js';
 import type { AnswerRecord, BotContext } from './context.js';
 import { logQuestion } from './insights.js';
-import { renderAnswer, renderUnansweredNotice, truncate, type OutgoingMessage } from './format.js';
+import { renderAnswer, truncate, type OutgoingMessage } from './format.js';
+import { recordGap } from './gaps.js';
 import { safe } from './safe-send.js';
 
 /** The pipeline's own question cleaning, so turns, thread names and notices hold the clean text. */
@@ -19,6 +20,8 @@ export interface AnsweredQuestion {
   result: AnswerResult;
   record: AnswerRecord;
   messages: OutgoingMessage[];
+  /** Answered, and (with `minSupport`) supported at least that well: post it; otherwise it is a gap. */
+  confident: boolean;
 }
 
 /**
@@ -27,7 +30,15 @@ export interface AnsweredQuestion {
  */
 export async function answerQuestion(
   ctx: BotContext,
-  args: { question: string; userId: string; history: Turn[]; /** Jump link to the question's message, for /gaps. */ link?: string },
+  args: {
+    question: string;
+    userId: string;
+    history: Turn[];
+    /** Jump link to the question's message, for /gaps. */
+    link?: string;
+    /** Unprompted (auto-answer): below this support nothing is posted and the question is a gap. */
+    auto?: { minSupport: number; channelId: string; link: string };
+  },
 ): Promise<AnsweredQuestion> {
   const t0 = Date.now();
   const result = await ctx.docent.answer(args.question, { history: args.history.map((t) => ({ ...t })) });
@@ -43,7 +54,6 @@ export async function answerQuestion(
   });
   ctx.answers.set(record.id, record);
   ctx.lastResults.set(args.userId, result);
-  void logQuestion(ctx, record, result, { link: args.link });
   ctx.logger.info('answered', {
     answerId: record.id,
     userId: args.userId,
@@ -53,10 +63,21 @@ export async function answerQuestion(
     generation: result.generation,
     ms: Date.now() - t0,
   });
-  if (!result.answered) {
-    void notifyModerators(ctx, renderUnansweredNotice(args.userId, args.question));
+  // a reply without a support figure is never confident enough to be posted unasked
+  const confident = result.answered && (!args.auto || (result.support ?? 0) >= args.auto.minSupport);
+  void logQuestion(ctx, record, result, { link: args.link ?? args.auto?.link, gap: result.answered && !confident, via: args.auto ? 'auto' : 'discord' });
+  if (!confident) {
+    void recordGap(ctx, {
+      question: args.question,
+      userId: args.userId,
+      channelId: args.auto?.channelId ?? '',
+      reason: result.answered ? 'not-confident' : 'refused',
+      support: result.support,
+      silent: !!args.auto,
+      link: args.auto?.link,
+    });
   }
-  return { result, record, messages: renderAnswer(result, record.id) };
+  return { result, record, messages: renderAnswer(result, record.id), confident };
 }
 
 /** Posts to MODERATOR_CHANNEL_ID when configured; never throws. */

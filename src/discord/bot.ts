@@ -3,7 +3,7 @@
  * discord.js client; `start()` logs in and resolves when the client is ready.
  * The pipeline is injected, so tests run the bot over a fake or the real one.
  */
-import { Client, Events, GatewayIntentBits, Partials, type ClientOptions } from 'discord.js';
+import { Client, Events, GatewayIntentBits, IntentsBitField, Partials, type ClientOptions } from 'discord.js';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import type { CorpusWatcher } from '../ingest/watch.js';
@@ -53,6 +53,16 @@ export function botIntents(messageContent: boolean): GatewayIntentBits[] {
   return intents;
 }
 
+/** Start-up's warning when auto-answer channels are set but the bot cannot read their messages. */
+export function autoAnswerIntentWarning(config: Config): string | null {
+  if (config.discord.autoAnswerChannelIds.length === 0 || config.discord.messageContentIntent) return null;
+  return (
+    'DOCENT_AUTO_ANSWER_CHANNEL_IDS is set but DISCORD_MESSAGE_CONTENT_INTENT is not true, so Discord sends the bot those channels\' messages ' +
+    'without their text and auto-answer stays off (mentions, DMs and /ask still work). Enable the Message Content intent ' +
+    '(Developer Portal → your application → Bot → Privileged Gateway Intents) and set DISCORD_MESSAGE_CONTENT_INTENT=true.'
+  );
+}
+
 /** REST options pointing discord.js at DISCORD_API_URL / DISCORD_CDN_URL when set. */
 export function restOptions(config: Config): NonNullable<ClientOptions['rest']> {
   const rest: NonNullable<ClientOptions['rest']> = {};
@@ -60,6 +70,16 @@ export function restOptions(config: Config): NonNullable<ClientOptions['rest']> 
   if (config.discord.cdnUrl) rest.cdn = config.discord.cdnUrl;
   return rest;
 }
+
+function isIntentRefused(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return !!e && (e.code === 'DisallowedIntents' || e.code === 4014 || /disallowed intents/i.test(String(e.message)));
+}
+
+export const MESSAGE_CONTENT_REFUSED =
+  'Discord refused the Message Content intent (gateway close 4014, disallowed intents): DISCORD_MESSAGE_CONTENT_INTENT=true, but the intent ' +
+  'is not enabled for this bot (Developer Portal → your application → Bot → Privileged Gateway Intents → Message Content). ' +
+  'Running without it: mentions, DMs and /ask work; auto-answer channels and follow-ups without a mention get no text until it is enabled.';
 
 function isTokenRejected(err: unknown): boolean {
   const e = err as { code?: unknown; status?: unknown } | null;
@@ -91,6 +111,7 @@ export function createBot(opts: CreateBotOptions): Bot {
     insights: undefined as unknown as InsightsStore, // opened in start()
     answers: new LRUCache<string, AnswerRecord>({ max: 5000, ttl: 7 * 24 * 3600_000, updateAgeOnGet: true }),
     lastResults: new LRUCache<string, AnswerResult>({ max: 5000, ttl: 24 * 3600_000, updateAgeOnGet: true }),
+    autoAnswered: new LRUCache<string, true>({ max: 10_000 }),
     openThreads: opts.openThreads ?? true,
   };
   // a result holds the chunks (and through them the texts) of the generation that answered it:
@@ -136,13 +157,28 @@ export function createBot(opts: CreateBotOptions): Bot {
       // votes of an older feedback.jsonl are moved in once
       context.insights = await InsightsStore.open(config.insightsDb, { migrateFrom: config.discord.feedbackFile });
       stopRecheck = startGapRecheck(context, track);
+      const autoWarning = autoAnswerIntentWarning(config);
+      if (autoWarning) logger.warn(autoWarning);
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+      const login = async () => {
+        try {
+          await client.login(token);
+        } catch (err) {
+          await client.destroy().catch(() => {});
+          if (isTokenRejected(err)) throw tokenInvalidError(err);
+          throw err;
+        }
+      };
       try {
-        await client.login(token);
+        await login();
       } catch (err) {
-        await client.destroy().catch(() => {});
-        if (isTokenRejected(err)) throw tokenInvalidError(err);
-        throw err;
+        if (!(config.discord.messageContentIntent && isIntentRefused(err))) throw err;
+        // the portal's switch is off: run without the intent (mentions, DMs and /ask work) rather than not at all
+        logger.warn(MESSAGE_CONTENT_REFUSED);
+        client.options.intents = new IntentsBitField(botIntents(false));
+        // discord.js keeps its gateway manager (built with the old intents) for the same token
+        (client.ws as unknown as { _ws: unknown })._ws = null;
+        await login();
       }
       await ready;
       // re-indexes on its own when the corpus changes, and tells the moderator channel

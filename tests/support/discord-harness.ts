@@ -9,7 +9,7 @@ import { loadConfig, type Config, type Env } from '../../src/config.js';
 import { createBot, type Bot } from '../../src/discord/bot.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import type { DocentApi } from '../../src/pipeline.js';
-import { DiscordStandIn, type RecordedRequest } from './discord-stand-in/index.js';
+import { DiscordStandIn, type RecordedRequest, type StandInOptions } from './discord-stand-in/index.js';
 import { FakeDocent } from './fake-docent.js';
 
 export interface Harness<D extends DocentApi = FakeDocent> {
@@ -43,11 +43,18 @@ export function standInEnv(standIn: DiscordStandIn, dir: string): Env {
 }
 
 export async function startHarness<D extends DocentApi = FakeDocent>(
-  opts: { env?: Env; docent?: (config: Config, logger: Logger) => Promise<D> | D; openThreads?: boolean } = {},
+  opts: {
+    /** Extra variables; a function receives the stand-in (for its channel and role ids). */
+    env?: Env | ((standIn: DiscordStandIn) => Env);
+    docent?: (config: Config, logger: Logger) => Promise<D> | D;
+    openThreads?: boolean;
+    standIn?: StandInOptions;
+  } = {},
 ): Promise<Harness<D>> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'docent-discord-'));
-  const standIn = await DiscordStandIn.start();
-  const config = loadConfig({ ...standInEnv(standIn, dir), ...opts.env }, { cwd: dir });
+  const standIn = await DiscordStandIn.start(opts.standIn);
+  const extra = typeof opts.env === 'function' ? opts.env(standIn) : opts.env;
+  const config = loadConfig({ ...standInEnv(standIn, dir), ...extra }, { cwd: dir });
   const logs: string[] = [];
   const logger = createLogger({ level: 'debug', write: (line) => logs.push(line) });
   const docent = (opts.docent ? await opts.docent(config, logger) : new FakeDocent()) as D;

@@ -248,7 +248,10 @@ export class FakeDocent implements DocentApi {
       answer = `${citation(best, 1, false).quote} [1]`;
       citations.push(citation(best, 1, best.source === 'announcements.md'));
     }
-    return { question, answered: true, answer, citations, retrieved, closest: [], generation, ms: Date.now() - t0 };
+    // like the reader's support (0–1): here the share of the question's own terms the best passage holds
+    const bestTerms = new Set(keyTerms(`${best.headings.join(' ')} ${best.text}`));
+    const support = queryTerms.length ? Number((queryTerms.filter((t) => bestTerms.has(t)).length / queryTerms.length).toFixed(2)) : 0;
+    return { question, answered: true, answer, citations, retrieved, closest: [], support, generation, ms: Date.now() - t0 };
   }
 
   sources(): SourceInfo[] {

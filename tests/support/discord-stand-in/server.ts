@@ -74,6 +74,8 @@ export interface StandInOptions {
   token?: string;
   /** Reject every token (GET /gateway/bot → 401). */
   invalidToken?: boolean;
+  /** As for a bot whose privileged Message Content intent is off in the portal: identifying with it closes the gateway with 4014. */
+  messageContentDisallowed?: boolean;
 }
 
 type Json = Record<string, any>;
@@ -97,6 +99,9 @@ export class DiscordStandIn {
   readonly channelId = snowflake();
   readonly moderatorChannelId = snowflake();
   readonly moderatorRoleId = snowflake();
+  /** A help text channel and a forum channel (tests configure them for auto-answer). */
+  readonly helpChannelId = snowflake();
+  readonly forumChannelId = snowflake();
   readonly botUser: APIUser;
   readonly alice: APIUser;
   readonly bob: APIUser;
@@ -106,6 +111,7 @@ export class DiscordStandIn {
   readonly messages = new Map<string, APIMessage>();
   readonly channels = new Map<string, APIChannel>();
   invalidToken: boolean;
+  messageContentDisallowed: boolean;
 
   private server!: http.Server;
   private wss!: WebSocketServer;
@@ -125,15 +131,32 @@ export class DiscordStandIn {
   private constructor(opts: StandInOptions) {
     this.token = opts.token ?? `MTE${randomBytes(18).toString('base64url')}.standin.${randomBytes(20).toString('base64url')}`;
     this.invalidToken = opts.invalidToken ?? false;
+    this.messageContentDisallowed = opts.messageContentDisallowed ?? false;
     this.botUser = { id: snowflake(), username: 'Docent', discriminator: '0', global_name: null, avatar: null, bot: true };
     this.alice = { id: snowflake(), username: 'alice', discriminator: '0', global_name: 'Alice', avatar: null };
     this.bob = { id: snowflake(), username: 'bob', discriminator: '0', global_name: 'Bob', avatar: null };
     for (const [id, name] of [
       [this.channelId, 'general'],
       [this.moderatorChannelId, 'moderators'],
+      [this.helpChannelId, 'help'],
     ] as const) {
       this.channels.set(id, { id, type: ChannelType.GuildText, name, guild_id: this.guildId, position: 0, permission_overwrites: [], parent_id: null, nsfw: false } as APIChannel);
     }
+    this.channels.set(this.forumChannelId, {
+      id: this.forumChannelId,
+      type: ChannelType.GuildForum,
+      name: 'questions',
+      guild_id: this.guildId,
+      position: 0,
+      permission_overwrites: [],
+      parent_id: null,
+      nsfw: false,
+      available_tags: [],
+      default_reaction_emoji: null,
+      default_sort_order: null,
+      default_forum_layout: 0,
+      flags: 0,
+    } as unknown as APIChannel);
   }
 
   static async start(opts: StandInOptions = {}): Promise<DiscordStandIn> {
@@ -259,7 +282,19 @@ export class DiscordStandIn {
    * A user's message arrives (MESSAGE_CREATE). Like Discord, content is blanked unless the bot has
    * the Message Content intent, is mentioned, or it is a DM.
    */
-  injectMessage(opts: { content: string; author?: APIUser; channelId?: string; mentionBot?: boolean; replyTo?: string; dm?: boolean; mentions?: APIUser[] }): APIMessage {
+  injectMessage(opts: {
+    content: string;
+    author?: APIUser;
+    channelId?: string;
+    mentionBot?: boolean;
+    replyTo?: string;
+    dm?: boolean;
+    mentions?: APIUser[];
+    /** The message's id (a forum post's first message has its thread's id). */
+    id?: string;
+    /** Sent through a webhook (`webhook_id` set, a bot-flagged author). */
+    webhookId?: string;
+  }): APIMessage {
     const author = opts.author ?? this.alice;
     const dm = opts.dm ?? false;
     const channelId = dm ? this.dmChannelFor(author) : (opts.channelId ?? this.channelId);
@@ -271,10 +306,11 @@ export class DiscordStandIn {
     // A reply pings the replied-to author by default, which puts them in `mentions`.
     if (ref && !mentions.some((u) => u.id === ref.author.id)) mentions.push(ref.author);
     const msg = {
-      id: snowflake(),
+      id: opts.id ?? snowflake(),
       channel_id: channelId,
       author,
       content: opts.content,
+      ...(opts.webhookId ? { webhook_id: opts.webhookId } : {}),
       timestamp: new Date().toISOString(),
       edited_timestamp: null,
       tts: false,
@@ -300,6 +336,17 @@ export class DiscordStandIn {
       ...(guildId ? { guild_id: guildId, member: { ...this.guildMember(author), user: undefined } } : {}),
     });
     return msg;
+  }
+
+  /**
+   * A member opens a post in a forum channel: THREAD_CREATE for the post's thread (named `title`),
+   * then its first message, whose id is the thread's, as Discord does.
+   */
+  injectForumPost(opts: { title: string; content: string; author?: APIUser; forumId?: string }): { thread: APIChannel; message: APIMessage } {
+    const author = opts.author ?? this.alice;
+    const thread = this.createThread(opts.forumId ?? this.forumChannelId, snowflake(), opts.title, author.id);
+    const message = this.injectMessage({ content: opts.content, author, channelId: thread.id, id: thread.id });
+    return { thread, message };
   }
 
   /** An attachment served by the stand-in (its CDN). */
@@ -441,6 +488,10 @@ export class DiscordStandIn {
       case GatewayOpcodes.Identify: {
         if (this.invalidToken || msg.d.token !== this.token) {
           ws.close(4004, 'Authentication failed.');
+          return;
+        }
+        if (this.messageContentDisallowed && (Number(msg.d.intents) & GatewayIntentBits.MessageContent) !== 0) {
+          ws.close(4014, 'Disallowed intent(s).');
           return;
         }
         this.intents = Number(msg.d.intents);
@@ -648,6 +699,12 @@ export class DiscordStandIn {
       const c = this.channels.get(p[1]);
       return c ? { status: 200, body: c } : { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
     }
+    if (method === 'GET' && (p = /^\/channels\/(\d+)\/messages$/.exec(route))) {
+      if (!this.channels.has(p[1])) return { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
+      const limit = Number(rec.query.limit ?? 50);
+      const inChannel = [...this.messages.values()].filter((m) => m.channel_id === p![1]).reverse().slice(0, limit);
+      return { status: 200, body: inChannel };
+    }
     if (method === 'POST' && (p = /^\/channels\/(\d+)\/messages$/.exec(route))) {
       if (!this.channels.has(p[1])) return { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
       return { status: 200, body: this.createBotMessage(p[1], body) };
@@ -655,23 +712,7 @@ export class DiscordStandIn {
     if (method === 'POST' && (p = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(route))) {
       const parent = this.channels.get(p[1]);
       if (!parent) return { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
-      const thread = {
-        id: p[2],
-        type: ChannelType.PublicThread,
-        guild_id: this.guildId,
-        parent_id: p[1],
-        owner_id: this.botUser.id,
-        name: body.name,
-        last_message_id: null,
-        rate_limit_per_user: 0,
-        message_count: 0,
-        member_count: 1,
-        total_message_sent: 0,
-        flags: 0,
-        thread_metadata: { archived: false, auto_archive_duration: body.auto_archive_duration ?? 1440, archive_timestamp: new Date().toISOString(), locked: false },
-      } as unknown as APIChannel;
-      this.channels.set(thread.id, thread);
-      this.dispatch(GatewayDispatchEvents.ThreadCreate, { ...thread, newly_created: true });
+      const thread = this.createThread(p[1], p[2], body.name, this.botUser.id, body.auto_archive_duration);
       return { status: 201, body: thread };
     }
     if (method === 'POST' && (p = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(route))) {
@@ -712,6 +753,28 @@ export class DiscordStandIn {
       return { status: 200, body: this.createBotMessage(state.channelId, body, state, false) };
     }
     return { status: 404, body: { message: `404: Not Found (${method} ${route})`, code: 0 } };
+  }
+
+  /** A public thread under `parentId` (THREAD_CREATE dispatched). */
+  private createThread(parentId: string, id: string, name: string, ownerId: string, autoArchive = 1440): APIChannel {
+    const thread = {
+      id,
+      type: ChannelType.PublicThread,
+      guild_id: this.guildId,
+      parent_id: parentId,
+      owner_id: ownerId,
+      name,
+      last_message_id: null,
+      rate_limit_per_user: 0,
+      message_count: 0,
+      member_count: 1,
+      total_message_sent: 0,
+      flags: 0,
+      thread_metadata: { archived: false, auto_archive_duration: autoArchive, archive_timestamp: new Date().toISOString(), locked: false },
+    } as unknown as APIChannel;
+    this.channels.set(thread.id, thread);
+    this.dispatch(GatewayDispatchEvents.ThreadCreate, { ...thread, newly_created: true });
+    return thread;
   }
 
   private createBotMessage(channelId: string, body: Json, interaction?: InteractionState, dispatch = true): APIMessage {
