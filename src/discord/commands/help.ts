@@ -21,6 +21,8 @@ export const HELP_TEXT = [
   '• `/add file:<attachment>` — add or replace a document (.md, .txt, .html, .pdf).',
   '• `/remove source:<name>` — remove a document.',
   '• `/rollback [generation:<name>]` — switch back to the previous index generation, or to any kept one (also a newer one). The corpus is not re-indexed automatically until `/reindex` or its next change.',
+  '• `/gaps` — the unanswered and 👎 questions, similar ones grouped, most asked first, with links.',
+  '• `/stats [days:<n>]` — questions per day, answered share, 👍/👎, hand-offs, solved, top sources.',
 ].join('\n');
 
 export default {
