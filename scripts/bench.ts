@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { renderMarkdown } from './bench/report.js';
+import { renderRobustness, runRobustness } from './bench/robustness.js';
 import { runBench } from './bench/run.js';
 
 const USAGE = `Usage
@@ -23,6 +24,8 @@ Options
   --seed N          corpus seed (default 42)
   --no-topics       topic-free word soup instead of documents with topics (worst case for HNSW)
   --json FILE       also write the figures as JSON
+  --stall-chunks N  chunks of the robustness re-index row (default 25000; 0 skips it)
+  --no-robustness   skip the robustness rows (long lines, PDF bombs, re-index stalls)
   --keep            keep the temporary corpora and indexes
   -h, --help        show this help
 
@@ -56,6 +59,8 @@ async function main() {
       'no-topics': { type: 'boolean', default: false },
       json: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'stall-chunks': { type: 'string', default: '25000' },
+      'no-robustness': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -84,7 +89,11 @@ async function main() {
     log: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
   });
   process.stdout.write(renderMarkdown(report) + '\n');
-  if (values.json) await fs.writeFile(values.json, JSON.stringify(report, null, 2) + '\n');
+  const robustness = values['no-robustness']
+    ? undefined
+    : await runRobustness({ reindexChunks: int('stall-chunks', values['stall-chunks']), seed: int('seed', values.seed), log: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`) });
+  if (robustness) process.stdout.write('\n' + renderRobustness(robustness) + '\n');
+  if (values.json) await fs.writeFile(values.json, JSON.stringify({ ...report, robustness }, null, 2) + '\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('scripts/bench.ts')) {
