@@ -80,17 +80,25 @@ export async function answerQuestion(
   return { result, record, messages: renderAnswer(result, record.id), confident };
 }
 
-/** Posts to MODERATOR_CHANNEL_ID when configured; never throws. */
-export async function notifyModerators(ctx: BotContext, content: string): Promise<void> {
+/**
+ * Posts to MODERATOR_CHANNEL_ID when configured; never throws; true once posted. `pingRoleId` is
+ * the one mention the message may make (the hand-off's moderator role), nothing else pings.
+ */
+export async function notifyModerators(ctx: BotContext, content: string, opts: { pingRoleId?: string } = {}): Promise<boolean> {
   const id = ctx.config.discord.moderatorChannelId;
-  if (!id) return;
+  if (!id) return false;
   try {
     const channel = ctx.client.channels.cache.get(id) ?? (await ctx.client.channels.fetch(id));
-    if (channel && channel.isSendable()) await channel.send(safe({ content: truncate(content, 2000) }));
-    else ctx.logger.warn('moderator channel is not a text channel', { channelId: id });
+    if (channel && channel.isSendable()) {
+      const payload = safe({ content: truncate(content, 2000) });
+      await channel.send(opts.pingRoleId ? { ...payload, allowedMentions: { parse: [], roles: [opts.pingRoleId] } } : payload);
+      return true;
+    }
+    ctx.logger.warn('moderator channel is not a text channel', { channelId: id });
   } catch (err) {
     ctx.logger.warn('could not post to the moderator channel', { channelId: id, err });
   }
+  return false;
 }
 
 export const GENERIC_ERROR = 'Sorry — something went wrong while handling that. The problem has been logged; please try again later.';

@@ -112,6 +112,7 @@ export function createBot(opts: CreateBotOptions): Bot {
     answers: new LRUCache<string, AnswerRecord>({ max: 5000, ttl: 7 * 24 * 3600_000, updateAgeOnGet: true }),
     lastResults: new LRUCache<string, AnswerResult>({ max: 5000, ttl: 24 * 3600_000, updateAgeOnGet: true }),
     autoAnswered: new LRUCache<string, true>({ max: 10_000 }),
+    threadAnswers: new LRUCache<string, { answerId: string; userId: string }>({ max: 10_000, ttl: 7 * 24 * 3600_000 }),
     openThreads: opts.openThreads ?? true,
   };
   // a result holds the chunks (and through them the texts) of the generation that answered it:

@@ -6,9 +6,10 @@ import { isCommand, type Command } from './commands/index.js';
 import reindex from './commands/reindex.js';
 import remove from './commands/remove.js';
 import rollback from './commands/rollback.js';
+import solved from './commands/solved.js';
 import sources from './commands/sources.js';
 import stats from './commands/stats.js';
 import why from './commands/why.js';
 
 /** Every slash command, as registered by `npm run deploy-commands` and served by the bot. */
-export const commands: Command[] = [ask, sources, why, help, reindex, add, remove, rollback, gaps, stats].filter(isCommand);
+export const commands: Command[] = [ask, sources, why, help, reindex, add, remove, rollback, gaps, stats, solved].filter(isCommand);

@@ -35,6 +35,8 @@ export interface BotContext {
   answers: LRUCache<string, AnswerRecord>;
   /** Each user's last answer result, for `/why` (bounded; emptied of other generations when one swaps in). */
   lastResults: LRUCache<string, AnswerResult>;
+  /** Each thread's latest answer and who asked it, for `/solved` there. */
+  threadAnswers: LRUCache<string, { answerId: string; userId: string }>;
   /** Forum posts (thread ids) Docent has taken up in this process; the thread itself is checked too. */
   autoAnswered: LRUCache<string, true>;
   /** Open a thread on an answer to a mention in a guild text channel (when permitted). */

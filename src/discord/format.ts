@@ -28,6 +28,9 @@ export interface OutgoingMessage {
 }
 
 export const VOTE_PREFIX = 'docent:vote:';
+/** "Ask a moderator" and "Solved" under an answer: `docent:handoff:<answerId>`, `docent:solved:<answerId>`. */
+export const HANDOFF_PREFIX = 'docent:handoff:';
+export const SOLVED_PREFIX = 'docent:solved:';
 
 /** Cuts at a word boundary and adds an ellipsis, so the result has at most `max` characters. */
 export function truncate(text: string, max: number): string {
@@ -86,8 +89,16 @@ export function voteButtons(answerId: string): APIActionRowComponent<APIButtonCo
     components: [
       { type: ComponentType.Button, style: ButtonStyle.Secondary, custom_id: `${VOTE_PREFIX}up:${answerId}`, emoji: { name: '👍' }, label: 'Helpful' },
       { type: ComponentType.Button, style: ButtonStyle.Secondary, custom_id: `${VOTE_PREFIX}down:${answerId}`, emoji: { name: '👎' }, label: 'Not helpful' },
+      { type: ComponentType.Button, style: ButtonStyle.Secondary, custom_id: `${HANDOFF_PREFIX}${answerId}`, emoji: { name: '🙋' }, label: 'Ask a moderator' },
+      { type: ComponentType.Button, style: ButtonStyle.Success, custom_id: `${SOLVED_PREFIX}${answerId}`, emoji: { name: '✅' }, label: 'Solved' },
     ],
   };
+}
+
+/** The answer id of an "Ask a moderator" or "Solved" button. */
+export function parseAnswerButton(customId: string): { action: 'handoff' | 'solved'; answerId: string } | null {
+  const m = /^docent:(handoff|solved):([\w-]{1,80})$/.exec(customId);
+  return m ? { action: m[1] as 'handoff' | 'solved', answerId: m[2] } : null;
 }
 
 export function parseVoteId(customId: string): { vote: 'up' | 'down'; answerId: string } | null {
@@ -226,4 +237,21 @@ export function renderUnansweredNotice(userId: string, question: string, silent?
 export function renderDownvoteNotice(args: { userId: string; question: string; answer: string; link: string }): string {
   const about = args.question ? ` to “${truncate(untrusted(args.question), 300)}”` : '';
   return `👎 from <@${args.userId}> on an answer${about}: ${args.link}\n> ${truncate(untrusted(args.answer.replace(/\n+/g, ' ')), 800)}`;
+}
+
+/**
+ * The moderator channel's hand-off: who asked, the question, Docent's answer (both echoed inert)
+ * and a jump link; the moderator role first when one is configured (the only mention it allows).
+ */
+export function renderHandOffNotice(args: { askerId: string; pressedBy: string; question: string; answer: string; link: string; pingRoleId?: string }): string {
+  const ping = args.pingRoleId ? `<@&${args.pingRoleId}> ` : '';
+  const by = args.pressedBy === args.askerId ? '' : ` (passed on by <@${args.pressedBy}>)`;
+  const question = args.question ? `“${truncate(untrusted(args.question), 500)}”` : '(the question is no longer known; see the link)';
+  return [
+    `${ping}🙋 <@${args.askerId}> would like a moderator to help${by}.`,
+    `**Question:** ${question}`,
+    `**Docent answered:**`,
+    `> ${truncate(untrusted(args.answer.replace(/\n+/g, ' ')), 900)}`,
+    args.link,
+  ].join('\n');
 }

@@ -80,7 +80,7 @@ describe('answers', () => {
       },
     ]);
     const buttons = reply.body.components[0].components.map((c: { custom_id: string; emoji: { name: string } }) => c.emoji.name);
-    expect(buttons).toEqual(['👍', '👎']);
+    expect(buttons).toEqual(['👍', '👎', '🙋', '✅']);
     const typing = h.standIn.requests.slice(after).findIndex((r) => r.path === `${api}/channels/${h.standIn.channelId}/typing`);
     const answerAt = h.standIn.requests.slice(after).indexOf(reply);
     expect(typing).toBeGreaterThanOrEqual(0);
@@ -276,7 +276,7 @@ describe('inspection commands', () => {
 
   it('/help explains every command', async () => {
     const { callback } = await slash({ name: 'help' });
-    for (const c of ['/ask', '/sources', '/why', '/help', '/reindex', '/add', '/remove', '/rollback']) expect(callback.body.data.content).toContain(c);
+    for (const c of ['/ask', '/sources', '/why', '/help', '/reindex', '/add', '/remove', '/rollback', '/solved']) expect(callback.body.data.content).toContain(c);
   });
 });
 

@@ -2,7 +2,8 @@ import { Events, type Interaction, type RepliableInteraction } from 'discord.js'
 import { UserError } from '../../errors.js';
 import { userMessageFor } from '../answer-flow.js';
 import type { BotContext } from '../context.js';
-import { VOTE_PREFIX } from '../format.js';
+import { HANDOFF_PREFIX, SOLVED_PREFIX, VOTE_PREFIX } from '../format.js';
+import { handleAnswerButton } from '../handoff.js';
 import { isModerator, NOT_MODERATOR_MESSAGE } from '../moderation.js';
 import { ephemeral, safe } from '../safe-send.js';
 import { handleVote } from '../vote.js';
@@ -47,6 +48,8 @@ async function handle(ctx: BotContext, interaction: Interaction): Promise<void> 
     await ctx.commands.get(interaction.commandName)?.autocomplete?.(interaction, ctx);
   } else if (interaction.isButton() && interaction.customId.startsWith(VOTE_PREFIX)) {
     await handleVote(ctx, interaction);
+  } else if (interaction.isButton() && (interaction.customId.startsWith(HANDOFF_PREFIX) || interaction.customId.startsWith(SOLVED_PREFIX))) {
+    await handleAnswerButton(ctx, interaction);
   }
 }
 

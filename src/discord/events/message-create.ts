@@ -81,7 +81,7 @@ async function postAnswer(
   message: Message,
   conversation: Conversation,
   question: string,
-  { result, messages }: AnsweredQuestion,
+  { result, record, messages }: AnsweredQuestion,
   opts: { dmKey?: string; openThread: boolean },
 ): Promise<void> {
   const channel = message.channel;
@@ -89,6 +89,8 @@ async function postAnswer(
   // Any thread the bot answers in becomes a conversation, not only the ones it opened.
   const keys = [opts.dmKey, message.channel.isThread() ? `thread:${message.channelId}` : undefined].filter((k): k is string => k !== undefined);
   ctx.conversations.record(conversation, { question, answer: result.answer }, keys);
+  const asked = { answerId: record.id, userId: message.author.id };
+  if (message.channel.isThread()) ctx.threadAnswers.set(message.channelId, asked);
   const first = await message.reply(toPayload(messages[0]));
   ctx.conversations.link(conversation, `msg:${first.id}`);
   for (const m of messages.slice(1)) {
@@ -99,6 +101,7 @@ async function postAnswer(
     try {
       const thread = await first.startThread({ name: truncate(question, 90), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
       ctx.conversations.link(conversation, `thread:${thread.id}`);
+      ctx.threadAnswers.set(thread.id, asked);
     } catch (err) {
       ctx.logger.warn('could not open a thread for follow-ups', { channelId: message.channelId, err });
     }
