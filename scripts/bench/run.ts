@@ -261,7 +261,7 @@ export async function runSize(chunks: number, opts: BenchOptions, embeddings: Do
     const chunksJson = await fs.readFile(path.join(genDir, 'chunks.json'), 'utf8');
     const docsJson = await fs.readFile(path.join(genDir, 'docs.json'), 'utf8');
     const lexJson = await fs.readFile(path.join(genDir, 'lexical.json'), 'utf8');
-    const lexBin = await fs.readFile(path.join(genDir, 'lexical.bin')).catch(() => undefined);
+    const lexBin = await fs.readFile(path.join(genDir, 'lexical.bin'));
     breakdown.readFiles = Math.round(performance.now() - t);
     t = performance.now();
     JSON.parse(chunksJson);

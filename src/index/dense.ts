@@ -2,6 +2,7 @@ import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { HierarchicalNSW } from 'hnswlib-node';
 import { DocentError } from '../errors.js';
 import { TimeSlice } from '../time-slice.js';
+import type { SavedFiles, SearchHit, SearchIndex } from './search-index.js';
 
 /**
  * Dense retrieval through LangChain's `HNSWLib` store (on hnswlib-node): it loads, saves and
@@ -12,10 +13,7 @@ import { TimeSlice } from '../time-slice.js';
  * hnswlib's default of 10, which costs recall (docs/BENCH.md: 0.52 → 0.985 recall@10 at 100k).
  * LangChain is imported on first use, off the import path of modules that never search.
  */
-export interface DenseHit {
-  index: number;
-  score: number;
-}
+export type DenseHit = SearchHit;
 
 export const HNSW_M = 16;
 export const HNSW_EF_CONSTRUCTION = 100;
@@ -40,7 +38,7 @@ async function langchain() {
 
 type Store = InstanceType<Awaited<ReturnType<typeof langchain>>['HNSWLib']>;
 
-export class DenseIndex {
+export class DenseIndex implements SearchIndex<number[]> {
   private constructor(
     readonly store: Store,
     readonly size: number,
@@ -85,8 +83,9 @@ export class DenseIndex {
   }
 
   /** Writes hnswlib.index, args.json and docstore.json (LangChain's `HNSWLib.save`). */
-  async save(dir: string): Promise<void> {
+  async save(dir: string): Promise<SavedFiles> {
     await this.store.save(dir);
+    return {};
   }
 
   setEf(ef: number): void {

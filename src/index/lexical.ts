@@ -1,4 +1,8 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Chunk } from '../types.js';
+import { writeFileSynced } from './atomic-file.js';
+import type { SavedFiles, SearchHit, SearchIndex } from './search-index.js';
 import { WORD, fold, isStopword, stem, words } from '../text/words.js';
 import { TimeSlice } from '../time-slice.js';
 
@@ -11,12 +15,9 @@ import { TimeSlice } from '../time-slice.js';
  * unique terms, OR combination, score × number of matched query terms), computed on flat typed
  * postings instead of MiniSearch's radix tree and per-document Maps: the same scores and order
  * (ties keep MiniSearch's first-seen order), at a fraction of the build, load and search cost at
- * 100k chunks (docs/BENCH.md). Indexes written by the earlier MiniSearch-backed version still load.
+ * 100k chunks (docs/BENCH.md).
  */
-export interface LexicalHit {
-  index: number;
-  score: number;
-}
+export type LexicalHit = SearchHit;
 
 const FIELDS = 2; // 0: text, 1: section
 const BOOST = [1, 0.6];
@@ -60,17 +61,7 @@ class TermCache {
   }
 }
 
-const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-function fromB64<T>(s: string, Ctor: { new (buf: ArrayBuffer, offset?: number, length?: number): T; BYTES_PER_ELEMENT: number }): T {
-  const buf = Buffer.from(s, 'base64');
-  if (buf.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) return new Ctor(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength / Ctor.BYTES_PER_ELEMENT);
-  // a small buffer from Node's shared pool may be misaligned: copy it
-  const ab = new ArrayBuffer(buf.byteLength);
-  new Uint8Array(ab).set(buf);
-  return new Ctor(ab);
-}
-
-export class LexicalIndex {
+export class LexicalIndex implements SearchIndex<string> {
   /** Scratch for one search (searches are synchronous, so one set per index is enough). */
   private readonly acc: Float64Array;
   private readonly tmp: Float64Array;
@@ -181,39 +172,40 @@ export class LexicalIndex {
     return new LexicalIndex(termIds, fields, fieldLength, avg, dfOf(termIds, fields[0]), n);
   }
 
-  /**
-   * Loads what `toFiles()` wrote (lexical.json + lexical.bin), or a lexical.json of an older
-   * format (postings as base64 in the JSON, or the MiniSearch version's).
-   */
-  static fromFiles(json: string, bin?: Buffer): LexicalIndex {
-    const data = JSON.parse(json) as Serialized | SerializedV2 | Legacy;
-    if ('format' in data && data.format === FORMAT && data.version === 2) {
-      if (!bin) throw new Error('lexical.bin is missing');
-      const view = <T>(r: ArrayRef, Ctor: TypedCtor<T>): T => {
-        if (r.at + r.bytes > bin.byteLength) throw new Error('lexical.bin is shorter than lexical.json says');
-        // copy into an aligned buffer of its own (the file buffer is dropped after loading)
-        const own = new Uint8Array(r.bytes);
-        own.set(bin.subarray(r.at, r.at + r.bytes));
-        return new Ctor(own.buffer, 0, r.bytes / Ctor.BYTES_PER_ELEMENT);
-      };
-      return LexicalIndex.fromParts(data, view);
-    }
-    return LexicalIndex.fromJSON(json);
+  /** Loads what `save()` wrote into `dir` (lexical.json and lexical.bin). */
+  static async load(dir: string): Promise<LexicalIndex> {
+    const json = await fs.readFile(path.join(dir, 'lexical.json'), 'utf8');
+    return LexicalIndex.fromFiles(json, await fs.readFile(path.join(dir, 'lexical.bin')));
   }
 
-  /** An index from a serialized header whose arrays `decode` turns into typed arrays. */
-  private static fromParts<R>(
-    data: { size: number; averageFieldLength: number[]; terms: string[]; fieldLength: R; fields: Array<{ offsets: R; docs: R; tfs: R; tfBits: 16 | 32 }> },
-    decode: <T>(r: R, Ctor: TypedCtor<T>) => T,
-  ): LexicalIndex {
+  /** An index from what `toFiles()` returned. */
+  static fromFiles(json: string, bin: Buffer): LexicalIndex {
+    const data = JSON.parse(json) as Serialized;
+    if (data.format !== FORMAT || data.version !== 2) throw new Error(`lexical.json is not a ${FORMAT} index of version 2`);
+    const view = <T>(r: ArrayRef, Ctor: TypedCtor<T>): T => {
+      if (r.at + r.bytes > bin.byteLength) throw new Error('lexical.bin is shorter than lexical.json says');
+      // copy into an aligned buffer of its own (the file buffer is dropped after loading)
+      const own = new Uint8Array(r.bytes);
+      own.set(bin.subarray(r.at, r.at + r.bytes));
+      return new Ctor(own.buffer, 0, r.bytes / Ctor.BYTES_PER_ELEMENT);
+    };
     const termIds = new Map<string, number>();
     data.terms.forEach((t, i) => termIds.set(t, i));
     const fields = data.fields.map((f) => ({
-      offsets: decode(f.offsets, Uint32Array),
-      docs: decode(f.docs, Uint32Array),
-      tfs: f.tfBits === 16 ? decode(f.tfs, Uint16Array) : decode(f.tfs, Uint32Array),
+      offsets: view(f.offsets, Uint32Array),
+      docs: view(f.docs, Uint32Array),
+      tfs: f.tfBits === 16 ? view(f.tfs, Uint16Array) : view(f.tfs, Uint32Array),
     }));
-    return new LexicalIndex(termIds, fields, decode(data.fieldLength, Uint32Array), data.averageFieldLength, dfOf(termIds, fields[0]), data.size);
+    return new LexicalIndex(termIds, fields, view(data.fieldLength, Uint32Array), data.averageFieldLength, dfOf(termIds, fields[0]), data.size);
+  }
+
+  /** Writes lexical.json and lexical.bin into `dir`, flushed; returns their sizes and checksums. */
+  async save(dir: string): Promise<SavedFiles> {
+    const { json, bin } = this.toFiles();
+    return {
+      'lexical.json': await writeFileSynced(path.join(dir, 'lexical.json'), json),
+      'lexical.bin': await writeFileSynced(path.join(dir, 'lexical.bin'), bin),
+    };
   }
 
   /** The index as a small JSON header (terms, sizes) and one binary file of postings. */
@@ -228,7 +220,7 @@ export class LexicalIndex {
       at += a.byteLength;
       return r;
     };
-    const out: SerializedV2 = {
+    const out: Serialized = {
       format: FORMAT,
       version: 2,
       size: this.size,
@@ -239,27 +231,6 @@ export class LexicalIndex {
     };
     const bin = Buffer.concat(parts.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
     return { json: JSON.stringify(out), bin };
-  }
-
-  static fromJSON(json: string): LexicalIndex {
-    const data = JSON.parse(json) as Serialized | Legacy;
-    if ('format' in data && data.format === FORMAT) return LexicalIndex.fromParts(data, fromB64);
-    return LexicalIndex.fromMiniSearch(data as Legacy);
-  }
-
-  toJSON(): string {
-    const terms = new Array<string>(this.termIds.size);
-    for (const [t, id] of this.termIds) terms[id] = t;
-    const out: Serialized = {
-      format: FORMAT,
-      version: 1,
-      size: this.size,
-      averageFieldLength: this.avgFieldLength,
-      fieldLength: b64(this.fieldLength),
-      terms,
-      fields: this.fields.map((f) => ({ offsets: b64(f.offsets), docs: b64(f.docs), tfs: b64(f.tfs), tfBits: f.tfs instanceof Uint16Array ? 16 : 32 })),
-    };
-    return JSON.stringify(out);
   }
 
   /** IDF of a term (BM25 form, never negative). */
@@ -350,35 +321,6 @@ export class LexicalIndex {
     heap.sort((a, b) => (better(a, b) ? -1 : 1));
     return heap.map((doc) => ({ index: doc, score: acc[doc] }));
   }
-
-  /** Reads lexical.json as the MiniSearch-backed version wrote it. */
-  private static fromMiniSearch(data: Legacy): LexicalIndex {
-    const ms = data.ms;
-    const fieldIdOf = [ms.fieldIds.text, ms.fieldIds.section];
-    const idOf = (short: string) => ms.documentIds[short];
-    const n = data.size;
-    const fieldLength = new Uint32Array(n * FIELDS);
-    for (const [short, lens] of Object.entries(ms.fieldLength)) {
-      const id = idOf(short);
-      for (let f = 0; f < FIELDS; f++) fieldLength[id * FIELDS + f] = lens[fieldIdOf[f]] ?? 0;
-    }
-    const termIds = new Map<string, number>();
-    const lists: number[][][] = [[], []];
-    for (const [term, byField] of ms.index) {
-      termIds.set(term, termIds.size);
-      for (let f = 0; f < FIELDS; f++) {
-        const l: number[] = [];
-        // integer-like keys iterate in ascending order: MiniSearch's posting order after loadJS
-        for (const [short, tf] of Object.entries(byField[String(fieldIdOf[f])] ?? {})) {
-          if (idOf(short) !== undefined) l.push(idOf(short), tf);
-        }
-        lists[f].push(l);
-      }
-    }
-    const avg = [ms.averageFieldLength[fieldIdOf[0]], ms.averageFieldLength[fieldIdOf[1]]];
-    const fields = lists.map((perTerm) => pack(perTerm));
-    return new LexicalIndex(termIds, fields, fieldLength, avg, new Map(data.df), n);
-  }
 }
 
 // min-heap by "better": the root is the worst of the kept hits
@@ -440,27 +382,6 @@ class Growable {
   }
 }
 
-function pack(perTerm: number[][]): FieldPostings {
-  let total = 0;
-  let maxTf = 0;
-  for (const l of perTerm) total += l.length / 2;
-  const offsets = new Uint32Array(perTerm.length + 1);
-  const docs = new Uint32Array(total);
-  const tfList = new Uint32Array(total);
-  let p = 0;
-  perTerm.forEach((l, t) => {
-    offsets[t] = p;
-    for (let j = 0; j < l.length; j += 2) {
-      docs[p] = l[j];
-      tfList[p] = l[j + 1];
-      if (l[j + 1] > maxTf) maxTf = l[j + 1];
-      p++;
-    }
-  });
-  offsets[perTerm.length] = p;
-  return { offsets, docs, tfs: maxTf <= 0xffff ? Uint16Array.from(tfList) : tfList };
-}
-
 function dfOf(termIds: Map<string, number>, text: FieldPostings): Map<string, number> {
   const df = new Map<string, number>();
   for (const [t, id] of termIds) {
@@ -470,16 +391,6 @@ function dfOf(termIds: Map<string, number>, text: FieldPostings): Map<string, nu
   return df;
 }
 
-interface Serialized {
-  format: typeof FORMAT;
-  version: 1;
-  size: number;
-  averageFieldLength: number[];
-  fieldLength: string;
-  terms: string[];
-  fields: Array<{ offsets: string; docs: string; tfs: string; tfBits: 16 | 32 }>;
-}
-
 interface ArrayRef {
   at: number;
   bytes: number;
@@ -487,7 +398,7 @@ interface ArrayRef {
 type TypedCtor<T> = { new (buf: ArrayBuffer, offset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
 
 /** lexical.json of `toFiles()`: the postings are byte ranges of lexical.bin. */
-interface SerializedV2 {
+interface Serialized {
   format: typeof FORMAT;
   version: 2;
   size: number;
@@ -496,18 +407,3 @@ interface SerializedV2 {
   terms: string[];
   fields: Array<{ offsets: ArrayRef; docs: ArrayRef; tfs: ArrayRef; tfBits: 16 | 32 }>;
 }
-
-/** lexical.json as the MiniSearch-backed version wrote it. */
-interface Legacy {
-  ms: {
-    documentCount: number;
-    documentIds: Record<string, number>;
-    fieldIds: Record<string, number>;
-    fieldLength: Record<string, number[]>;
-    averageFieldLength: number[];
-    index: Array<[string, Record<string, Record<string, number>>]>;
-  };
-  df: Array<[string, number]>;
-  size: number;
-}
-

@@ -63,8 +63,7 @@ export class LoadedIndex {
       if (chunks.length !== manifest.chunkCount) throw new Error(`chunks.json has ${chunks.length} chunks, the manifest says ${manifest.chunkCount}`);
       const docTexts = new Map(Object.entries(JSON.parse(await read('docs.json')) as Record<string, string>));
       shareTexts(chunks, docTexts);
-      const bin = manifest.files['lexical.bin'] ? await fs.readFile(path.join(dir, 'lexical.bin')) : undefined;
-      const lexical = LexicalIndex.fromFiles(await read('lexical.json'), bin);
+      const lexical = await LexicalIndex.load(dir);
       const dense = chunks.length && denseLoad ? await denseLoad : await DenseIndex.build([], embeddings.dimensions, embeddings, efSearch);
       if (dense.size !== chunks.length) throw new Error(`the vector index has ${dense.size} vectors for ${chunks.length} chunks`);
       return new LoadedIndex(dir, manifest, chunks, docTexts, lexical, dense);

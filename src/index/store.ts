@@ -30,7 +30,11 @@ import { fsyncPath, sha256File, writeFileAtomic, writeFileSynced } from './atomi
  * directory, and CURRENT only ever changes by renaming a fsynced temp file over it, so a process
  * killed at any instant leaves the previous generation serving.
  */
-export const FORMAT_VERSION = 1;
+/**
+ * 2: lexical.bin is always present (format 1 generations may hold an older lexical.json, which is
+ * no longer read); a generation of another format is skipped and the index rebuilt.
+ */
+export const FORMAT_VERSION = 2;
 export const CHUNKER_VERSION = 4;
 
 export interface DocRecord {

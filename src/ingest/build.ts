@@ -9,6 +9,7 @@ import type { ReindexReport } from '../pipeline.js';
 import { DenseIndex, HNSW_EF_CONSTRUCTION, HNSW_M } from '../index/dense.js';
 import { LexicalIndex } from '../index/lexical.js';
 import type { Chunk } from '../types.js';
+import type { DocentError } from '../errors.js';
 import { chunkDocument } from './chunker.js';
 import { loadCorpus } from './corpus.js';
 import { keepOriginals, pruneOriginals } from '../index/originals.js';
@@ -72,7 +73,8 @@ export async function findServingGeneration(indexDir: string, logger: Logger = s
     try {
       return { dir, manifest: await verifyGeneration(dir) };
     } catch (err) {
-      logger.warn('skipping a damaged index generation', { generation: g, error: (err as Error).message });
+      if ((err as DocentError).code === 'INDEX_FORMAT') logger.warn('skipping an index generation of another format (a new one is built from the corpus)', { generation: g, error: (err as Error).message });
+      else logger.warn('skipping a damaged index generation', { generation: g, error: (err as Error).message });
     }
   }
   return null;
@@ -209,9 +211,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
     progress({ stage: 'write', done: 2, total: steps });
     written['vectors.f32'] = await writeFileSynced(path.join(buildDir, 'vectors.f32'), vectorsToBuffer(vectors, embeddings.dimensions));
     progress({ stage: 'write', done: 3, total: steps });
-    const lex = lexical.toFiles();
-    written['lexical.json'] = await writeFileSynced(path.join(buildDir, 'lexical.json'), lex.json);
-    written['lexical.bin'] = await writeFileSynced(path.join(buildDir, 'lexical.bin'), lex.bin);
+    Object.assign(written, await lexical.save(buildDir));
     progress({ stage: 'write', done: 4, total: steps });
     if (chunks.length) await dense.save(path.join(buildDir, 'hnsw'));
     const now = new Date().toISOString();

@@ -1,7 +1,6 @@
 /**
  * The typed-array BM25 index (src/index/lexical.ts) must rank exactly as the MiniSearch
- * index it replaced: same hits, same order, same scores, for fresh builds, saved indexes and
- * lexical.json files written by the MiniSearch version.
+ * index it replaced: same hits, same order, same scores, for fresh builds and saved indexes.
  */
 import MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +28,6 @@ function reference(chunks: Chunk[]) {
   const df = new Map<string, number>();
   for (const c of chunks) for (const t of new Set(terms(c.text))) df.set(t, (df.get(t) ?? 0) + 1);
   return {
-    json: JSON.stringify({ ms: ms.toJSON(), df: [...df], size: chunks.length }),
     df,
     search(query: string, k: number, weights?: Map<string, number>) {
       if (terms(query).length === 0) return [];
@@ -65,8 +63,8 @@ describe('bench: typed-array BM25 equals the MiniSearch index', () => {
   const chunks = corpus(600, 3);
   const ref = reference(chunks);
   const built = LexicalIndex.build(chunks);
-  const reloaded = LexicalIndex.fromJSON(built.toJSON());
-  const legacy = LexicalIndex.fromJSON(ref.json);
+  const files = built.toFiles();
+  const reloaded = LexicalIndex.fromFiles(files.json, files.bin);
   const weights = new Map([['alpha', 0.35], ['cloud', 0.7]]);
 
   it('GIVEN the same chunks THEN every query returns the same hits, order and scores', () => {
@@ -75,11 +73,10 @@ describe('bench: typed-array BM25 equals the MiniSearch index', () => {
         const want = ref.search(q, k);
         expect(built.search(q, k)).toEqual(want);
         expect(reloaded.search(q, k)).toEqual(want);
-        expect(legacy.search(q, k)).toEqual(want);
       }
       const want = ref.search(q, 50, weights);
       expect(built.search(q, 50, weights)).toEqual(want);
-      expect(legacy.search(q, 50, weights)).toEqual(want);
+      expect(reloaded.search(q, 50, weights)).toEqual(want);
     }
   });
 
@@ -90,7 +87,8 @@ describe('bench: typed-array BM25 equals the MiniSearch index', () => {
   });
 
   it('GIVEN an empty index THEN search returns nothing and it round-trips', () => {
-    const empty = LexicalIndex.fromJSON(LexicalIndex.build([]).toJSON());
+    const { json, bin } = LexicalIndex.build([]).toFiles();
+    const empty = LexicalIndex.fromFiles(json, bin);
     expect(empty.search('alpha', 10)).toEqual([]);
     expect(empty.size).toBe(0);
   });
