@@ -103,7 +103,7 @@ describe('npm start', () => {
 });
 
 describe('npm run deploy-commands', () => {
-  it('registers all eight commands in DISCORD_GUILD_ID, fetching the application id; moderator commands need Manage Server', async () => {
+  it('registers every command in DISCORD_GUILD_ID, fetching the application id; moderator commands need Manage Server', async () => {
     const after = standIn.mark();
     const r = await run(process.execPath, tsxArgs('scripts/deploy-commands.ts'), {
       cwd: dir,
@@ -112,14 +112,14 @@ describe('npm run deploy-commands', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      `Registered 8 commands for application ${standIn.applicationId} in guild ${standIn.guildId}: /ask /sources /why /help /reindex /add /remove /rollback\n`,
+      `Registered 11 commands for application ${standIn.applicationId} in guild ${standIn.guildId}: /ask /sources /why /help /reindex /add /remove /rollback /gaps /stats /solved\n`,
     );
     const reqs = standIn.requests.slice(after);
     expect(reqs[0].path).toBe('/api/v10/oauth2/applications/@me');
     const put = reqs.find((q) => q.method === 'PUT')!;
     expect(put.path).toBe(`/api/v10/applications/${standIn.applicationId}/guilds/${standIn.guildId}/commands`);
     const byName = Object.fromEntries((put.body as Array<{ name: string; default_member_permissions?: string | null }>).map((c) => [c.name, c]));
-    for (const mod of ['reindex', 'add', 'remove', 'rollback']) expect(byName[mod].default_member_permissions).toBe('32');
+    for (const mod of ['reindex', 'add', 'remove', 'rollback', 'gaps', 'stats']) expect(byName[mod].default_member_permissions).toBe('32');
     for (const open of ['ask', 'sources', 'why', 'help']) expect(byName[open].default_member_permissions ?? null).toBeNull();
   });
 
