@@ -252,12 +252,10 @@ export class Docent implements DocentApi {
   /** Swaps in the generation CURRENT points at, if it is new and loads. Never throws. */
   async refresh(force = false): Promise<void> {
     const now = Date.now();
-    // a question does not wait for a generation that is still loading (25k chunks take seconds
-    // to verify and parse): it is answered from the one that serves; only the call that noticed
-    // the change, and a forced refresh, wait for the load
-    if (!force && (this.swapping || now - this.lastCheck < this.refreshMs)) return;
+    if (!force && now - this.lastCheck < this.refreshMs) return this.swapping ?? undefined;
     this.lastCheck = now;
     if (this.swapping) {
+      if (!force) return this.swapping;
       // a forced refresh (after our own reindex or rollback) must see CURRENT as it is now,
       // not as a check that started before the switch read it
       await this.swapping.catch(() => {});
