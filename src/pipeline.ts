@@ -108,9 +108,9 @@ import { cleanQuestion } from './answer/question.js';
 import { createEmbeddings } from './embeddings/index.js';
 import type { DocentEmbeddings } from './embeddings/types.js';
 import { diskFullError, UserError } from './errors.js';
-import { buildIndex, findServingGeneration, type BuildProgress } from './ingest/build.js';
+import { buildIndex, findServingGeneration, type BuildOptions, type BuildProgress } from './ingest/build.js';
 import { corpusStatus } from './ingest/freshness.js';
-import { listGenerationInfo, rollbackIndex, switchGeneration } from './index/generations.js';
+import { listGenerationInfo, rollbackIndex, switchGeneration, type SwitchOptions, type SwitchResult } from './index/generations.js';
 import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, readPin, type LockHandle, type Manifest } from './index/store.js';
 import { corpusPath, entryKind, moveAside, putBack, removeDeadTemps, replaceFile } from './ingest/corpus-files.js';
 import { pidAlive } from './index/lock.js';
@@ -166,6 +166,25 @@ export class Docent implements DocentApi {
     private readonly refreshMs: number,
   ) {
     this.index = index;
+  }
+
+  /**
+   * Index administration without a loaded index (the ingest CLI builds before any index exists):
+   * the very calls `reindex()`, `rollback()` and `generations()` make, so the shell and the bot
+   * build, switch and list generations one way.
+   */
+  static build(config: Config, opts: Omit<BuildOptions, 'config'>): Promise<ReindexReport> {
+    return buildIndex({ config, ...opts });
+  }
+
+  /** Switches to `generation`, or back to the previous one when it is undefined (a rollback). */
+  static switchGeneration(config: Config, generation: string | undefined, opts: Omit<SwitchOptions, 'corpusDir'>): Promise<SwitchResult> {
+    const o = { corpusDir: config.corpusDir, ...opts };
+    return generation === undefined ? rollbackIndex(config.indexDir, o) : switchGeneration(config.indexDir, generation, o);
+  }
+
+  static listGenerations(config: Config): Promise<GenerationInfo[]> {
+    return listGenerationInfo(config.indexDir);
   }
 
   static async open(config: Config, opts: OpenOptions = {}): Promise<Docent> {
@@ -444,14 +463,13 @@ export class Docent implements DocentApi {
   }
 
   async rollback(generation?: string, opts: { by?: string; restore?: boolean } = {}): Promise<{ generation: string; restore: CorpusRestore }> {
-    const o = { corpusDir: this.config.corpusDir, by: opts.by ?? 'rollback', restore: opts.restore, embedder: { id: this.embeddings.id, dimensions: this.embeddings.dimensions } };
-    const r = generation === undefined ? await rollbackIndex(this.config.indexDir, o) : await switchGeneration(this.config.indexDir, generation, o);
+    const r = await Docent.switchGeneration(this.config, generation, { by: opts.by ?? 'rollback', restore: opts.restore, embedder: { id: this.embeddings.id, dimensions: this.embeddings.dimensions } });
     await this.refresh(true);
     return { generation: r.generation, restore: r.restore };
   }
 
   generations(): Promise<GenerationInfo[]> {
-    return listGenerationInfo(this.config.indexDir);
+    return Docent.listGenerations(this.config);
   }
 
   /** The corpus against the serving generation (picking up a newer one first, if CURRENT moved). */

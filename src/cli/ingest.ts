@@ -2,9 +2,10 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { createEmbeddings } from '../embeddings/index.js';
 import { diskFullError } from '../errors.js';
-import { buildIndex, type BuildProgress } from '../ingest/build.js';
+import type { BuildProgress } from '../ingest/build.js';
 import { changedNames, corpusStatus, describeChanges } from '../ingest/freshness.js';
-import { listGenerationInfo, rollbackIndex, switchGeneration, type GenerationInfo, type SwitchResult } from '../index/generations.js';
+import type { GenerationInfo, SwitchResult } from '../index/generations.js';
+import { Docent } from '../pipeline.js';
 import { readPin } from '../index/store.js';
 import type { Config } from '../config.js';
 import { cliConfig, cliLogger, parseCli, runMain } from './common.js';
@@ -61,15 +62,15 @@ await runMain(async () => {
     return;
   }
   const config = cliConfig({ corpus: v.corpus, index: v.index });
-  if (v.list) return void process.stdout.write(renderList(config.indexDir, await listGenerationInfo(config.indexDir)));
+  if (v.list) return void process.stdout.write(renderList(config.indexDir, await Docent.listGenerations(config)));
   if (v['keep-corpus'] && !v.rollback && v.generation === undefined) {
     process.stderr.write(`error: --keep-corpus goes with --rollback or --generation\n\n${USAGE}\n`);
     process.exitCode = 2;
     return;
   }
   if (v.rollback || v.generation !== undefined) {
-    const opts = { corpusDir: config.corpusDir, by: v.rollback ? 'npm run ingest -- --rollback' : `npm run ingest -- --generation ${v.generation}`, restore: !v['keep-corpus'] };
-    const r = v.rollback ? await rollbackIndex(config.indexDir, opts) : await switchGeneration(config.indexDir, v.generation!, opts);
+    const by = v.rollback ? 'npm run ingest -- --rollback' : `npm run ingest -- --generation ${v.generation}`;
+    const r = await Docent.switchGeneration(config, v.rollback ? undefined : v.generation, { by, restore: !v['keep-corpus'] });
     const head = v.rollback ? `Rolled back: ${r.generation} is serving now.` : `Switched: ${r.generation} is serving now (was ${r.previous ?? 'none'}).`;
     const restored = restoreLine(config, r);
     process.stdout.write(`${head}\n${restored ? `${restored}\n` : ''}${await afterSwitch(config, r)}\n`);
@@ -89,7 +90,7 @@ await runMain(async () => {
       shown = p.stage;
     } else bar.update(p.done, payload);
   };
-  const r = await buildIndex({ config, embeddings, logger, onProgress, force: v.force, purpose: 'npm run ingest' }).catch((err: unknown) => {
+  const r = await Docent.build(config, { embeddings, logger, onProgress, force: v.force, purpose: 'npm run ingest' }).catch((err: unknown) => {
     bar?.stop();
     throw diskFullError(err, config.indexDir, 'the re-index failed and the index is as it was') ?? err;
   });
