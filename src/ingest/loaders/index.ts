@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { DocFormat, LoadedDoc, Result } from '../../types.js';
 import { decodeTextBytes, formatBytes, hasPdfHeader } from './bytes.js';
 import { extractHtml, HtmlTooDeepError } from './html.js';
-import { humanizeFileName, parseMarkdown } from './markdown.js';
+import { humanizeFileName, loadYamlParser, parseMarkdown } from './markdown.js';
 import { DEFAULT_PARSE_LIMITS, limitMessage, type LimitCode, type ParseLimits } from './limits.js';
 import { extractPdfIsolated } from './pdf-isolate.js';
 
@@ -157,6 +157,7 @@ async function load(absPath: string, corpusRoot: string, opts: LoadOptions): Pro
   const text = decoded.text;
 
   if (format === 'md') {
+    if (/^---[ \t]*\n/.test(text)) await loadYamlParser();
     const md = parseMarkdown(text);
     if (!text.slice(md.bodyStart).trim()) return fail('EMPTY', 'the file has front matter but no body text');
     return ok({ ...base, title: md.title ?? humanizeFileName(fileName), text, bodyStart: md.bodyStart, meta: md.meta }, md.warnings);

@@ -1,4 +1,14 @@
-import { parse as parseYaml } from 'yaml';
+import type { parse as ParseYaml } from 'yaml';
+
+let parseYaml: typeof ParseYaml | undefined;
+/**
+ * Imports the YAML parser on first need: only a document with front matter needs it, and its
+ * ~100 ES modules were a tenth of a cold `ask`, which reads no document. `parseMarkdown` needs it
+ * loaded when the text opens with front matter.
+ */
+export async function loadYamlParser(): Promise<void> {
+  parseYaml ??= (await import('yaml')).parse;
+}
 
 export interface MarkdownParts {
   /** Title from front matter or the first `# ` heading; undefined when neither exists. */
@@ -33,6 +43,7 @@ export function parseMarkdown(text: string): MarkdownParts {
       const yamlText = rest.slice(0, m.index);
       const afterClose = firstNl + m.index + m[0].length;
       bodyStart = text[afterClose] === '\n' ? afterClose + 1 : afterClose;
+      if (!parseYaml) throw new Error('parseMarkdown: call loadYamlParser() first (the text has front matter)');
       try {
         const data: unknown = parseYaml(yamlText, { maxAliasCount: 50, uniqueKeys: true, prettyErrors: true });
         if (data === null || data === undefined) {
