@@ -553,6 +553,3 @@ async function filesLook(dir: string): Promise<string> {
   }
   return parts.join('|');
 }
-
-/** Kept for callers of the old location; the generation functions live in `index/generations.ts`. */
-export { rollbackIndex, switchGeneration } from './index/generations.js';

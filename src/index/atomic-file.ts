@@ -22,16 +22,21 @@ export async function fsyncPath(p: string): Promise<void> {
   }
 }
 
-/** Writes a file, flushes it to disk, and returns its size and sha256 (hashed from memory, not re-read). */
-export async function writeFileSynced(file: string, data: string | Uint8Array): Promise<{ bytes: number; sha256: string }> {
-  const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  const fh = await fs.open(file, 'w');
+/** Writes `data` to `file` and flushes it to disk; `flag` 'wx' refuses a file that exists. */
+export async function writeSynced(file: string, data: Uint8Array, flag: 'w' | 'wx' = 'w'): Promise<void> {
+  const fh = await fs.open(file, flag);
   try {
-    await fh.writeFile(buf);
+    await fh.writeFile(data);
     await fh.sync();
   } finally {
     await fh.close();
   }
+}
+
+/** Writes a file, flushes it to disk, and returns its size and sha256 (hashed from memory, not re-read). */
+export async function writeFileSynced(file: string, data: string | Uint8Array): Promise<{ bytes: number; sha256: string }> {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  await writeSynced(file, buf);
   return { bytes: buf.byteLength, sha256: createHash('sha256').update(buf).digest('hex') };
 }
 

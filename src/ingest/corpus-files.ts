@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { isInside } from './corpus.js';
+import { writeSynced } from '../index/atomic-file.js';
 
 /** Temp and aside files: dot-names (the corpus walk ignores them) of fixed length, whatever the document's name. */
 const TEMP_RE = /^\.docent-(?:tmp|aside)-(\d+)-[0-9a-f]{8}$/;
@@ -74,13 +75,7 @@ export async function putBack(file: string, aside: string | null): Promise<void>
 export async function replaceFile(file: string, bytes: Uint8Array, mtimeMs?: number): Promise<void> {
   const tmp = tempName(path.dirname(file), 'tmp');
   try {
-    const fh = await fs.open(tmp, 'wx');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeSynced(tmp, bytes, 'wx');
     if (mtimeMs !== undefined) await fs.utimes(tmp, new Date(), mtimeMs / 1000);
     await fs.rename(tmp, file);
   } catch (err) {

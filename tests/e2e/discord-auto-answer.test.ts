@@ -6,8 +6,8 @@
 import type { ThreadChannel } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoAnswerIntentWarning, MESSAGE_CONTENT_REFUSED } from '../../src/discord/bot.js';
-import { snowflake, type RecordedRequest } from '../support/discord-stand-in/index.js';
-import { isChannelMessage, startHarness, type Harness } from '../support/discord-harness.js';
+import { snowflake } from '../support/discord-stand-in/index.js';
+import { isChannelMessage, startHarness, type Harness, isReplyTo } from '../support/discord-harness.js';
 
 let h: Harness;
 const api = '/api/v10';
@@ -20,7 +20,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const replyTo = (id: string) => (r: RecordedRequest) => r.method === 'POST' && r.body?.message_reference?.message_id === id && r.status === 200;
 const WUKONG = 'Announced March 17, Wukong is Alibaba’s enterprise AI platform, built on Qwen models and integrated with DingTalk. [1]';
 /** Supported by only 2 of its 7 terms in the fake pipeline (support 0.29): answered, but not confidently. */
 const VAGUE = 'How much does the Wukong enterprise licence cost per seat?';
@@ -29,7 +28,7 @@ const VAGUE = 'How much does the Wukong enterprise licence cost per seat?';
 async function settle(): Promise<void> {
   const after = h.standIn.mark();
   const sentinel = h.standIn.injectMessage({ content: 'What is Qwen?', dm: true, author: h.standIn.bob });
-  await h.standIn.waitForRequest(replyTo(sentinel.id), { after });
+  await h.standIn.waitForRequest(isReplyTo(sentinel.id), { after });
   await h.bot.idle();
 }
 
@@ -37,7 +36,7 @@ describe('help channel', () => {
   it('a confident question is answered without a mention, as a reply, with a thread for follow-ups', async () => {
     const after = h.standIn.mark();
     const q = h.standIn.injectMessage({ content: 'What is Wukong?', channelId: h.standIn.helpChannelId });
-    const reply = await h.standIn.waitForRequest(replyTo(q.id), { after });
+    const reply = await h.standIn.waitForRequest(isReplyTo(q.id), { after });
     expect(reply.path).toBe(`${api}/channels/${h.standIn.helpChannelId}/messages`);
     expect(reply.body.content).toBe(WUKONG);
     expect(reply.body.allowed_mentions).toEqual({ parse: [] });
@@ -91,7 +90,7 @@ describe('forum', () => {
   it('a new post is answered once in its thread, also after a restart forgot it; a follow-up there keeps the conversation', async () => {
     let after = h.standIn.mark();
     const { thread, message } = h.standIn.injectForumPost({ title: 'Wukong', content: 'What is Wukong?' });
-    const reply = await h.standIn.waitForRequest(replyTo(message.id), { after });
+    const reply = await h.standIn.waitForRequest(isReplyTo(message.id), { after });
     expect(reply.path).toBe(`${api}/channels/${thread.id}/messages`);
     expect(reply.body.content).toBe(WUKONG);
     expect(h.docent.answerCalls().at(-1)?.question).toBe('Wukong What is Wukong?');
@@ -113,7 +112,7 @@ describe('forum', () => {
     // a follow-up in the post's thread is answered as in any thread Docent answered in
     after = h.standIn.mark();
     const follow = h.standIn.injectMessage({ content: 'When was it announced?', channelId: thread.id });
-    const second = await h.standIn.waitForRequest(replyTo(follow.id), { after });
+    const second = await h.standIn.waitForRequest(isReplyTo(follow.id), { after });
     expect(second.body.content).toContain('Wukong');
     expect(h.docent.answerCalls().at(-1)?.options?.history?.map((t) => t.question)).toEqual(['Wukong What is Wukong?']);
     // no thread is opened inside a forum post
@@ -142,7 +141,7 @@ describe('the Message Content intent', () => {
       off.standIn.injectMessage({ content: 'What is Wukong?', channelId: off.standIn.helpChannelId });
       const after = off.standIn.mark();
       const dm = off.standIn.injectMessage({ content: 'What is Qwen?', dm: true, author: off.standIn.bob });
-      await off.standIn.waitForRequest(replyTo(dm.id), { after });
+      await off.standIn.waitForRequest(isReplyTo(dm.id), { after });
       await off.bot.idle();
       expect(off.docent.answerCalls().map((c) => c.question)).toEqual(['What is Qwen?']);
     } finally {
@@ -158,7 +157,7 @@ describe('the Message Content intent', () => {
       expect(identifies).toEqual([1 | 512 | 4096 | 32768, 1 | 512 | 4096]);
       const after = refused.standIn.mark();
       const q = refused.standIn.injectMessage({ content: `<@${refused.standIn.botUser.id}> What is Wukong?`, mentionBot: true });
-      const reply = await refused.standIn.waitForRequest(replyTo(q.id), { after });
+      const reply = await refused.standIn.waitForRequest(isReplyTo(q.id), { after });
       expect(reply.body.content).toBe(WUKONG);
     } finally {
       await refused.stop();

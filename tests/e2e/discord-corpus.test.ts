@@ -15,7 +15,7 @@ import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Docent } from '../../src/pipeline.js';
 import { MANAGE_GUILD_PERMISSIONS, type RecordedRequest } from '../support/discord-stand-in/index.js';
-import { isChannelMessage, startHarness, type Harness } from '../support/discord-harness.js';
+import { isChannelMessage, startHarness, type Harness, isReplyTo } from '../support/discord-harness.js';
 
 const corpus = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../corpus');
 const SEED = 'alibaba-agentic-ai-strategy-q3-fy2026.md';
@@ -35,13 +35,12 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const replyTo = (id: string) => (r: RecordedRequest) => r.method === 'POST' && r.body?.message_reference?.message_id === id && r.status === 200;
 const moderatorPost = (prefix: string) => (r: RecordedRequest) => isChannelMessage(h.standIn.moderatorChannelId)(r) && String(r.body?.content ?? '').startsWith(prefix);
 
 async function askByMention(question: string) {
   const after = h.standIn.mark();
   const q = h.standIn.injectMessage({ content: `<@${h.standIn.botUser.id}> ${question}`, mentionBot: true });
-  return h.standIn.waitForRequest(replyTo(q.id), { after });
+  return h.standIn.waitForRequest(isReplyTo(q.id), { after });
 }
 
 async function slashEdited(opts: Parameters<Harness['standIn']['injectSlash']>[0]) {

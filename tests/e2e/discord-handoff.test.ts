@@ -6,7 +6,7 @@ import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALREADY_HANDED_OFF, HANDED_OFF, MARKED_SOLVED, MARKED_UNSOLVED, NOT_ASKER, SOLVED_WHERE } from '../../src/discord/handoff.js';
 import { type RecordedRequest } from '../support/discord-stand-in/index.js';
-import { isChannelMessage, startHarness, type Harness } from '../support/discord-harness.js';
+import { isChannelMessage, startHarness, type Harness, isReplyTo } from '../support/discord-harness.js';
 
 let h: Harness;
 const api = '/api/v10';
@@ -17,13 +17,12 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const replyTo = (id: string) => (r: RecordedRequest) => r.method === 'POST' && r.body?.message_reference?.message_id === id && r.status === 200;
 const callbackOf = (s: { id: string; token: string }) => (r: RecordedRequest) => r.path === `${api}/interactions/${s.id}/${s.token}/callback`;
 
 async function askByMention(question: string, channelId?: string) {
   const after = h.standIn.mark();
   const q = h.standIn.injectMessage({ content: `<@${h.standIn.botUser.id}> ${question}`, mentionBot: true, channelId });
-  const reply = await h.standIn.waitForRequest(replyTo(q.id), { after });
+  const reply = await h.standIn.waitForRequest(isReplyTo(q.id), { after });
   return { q, reply, message: h.standIn.messages.get(reply.response.id)!, after };
 }
 

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gapsClosedMessage } from '../../src/discord/insights.js';
 import { NOT_MODERATOR_MESSAGE } from '../../src/discord/moderation.js';
 import { parseVoteId } from '../../src/discord/format.js';
-import { MANAGE_GUILD_PERMISSIONS, type RecordedRequest } from '../support/discord-stand-in/index.js';
-import { isChannelMessage, startHarness, type Harness } from '../support/discord-harness.js';
+import { MANAGE_GUILD_PERMISSIONS } from '../support/discord-stand-in/index.js';
+import { isChannelMessage, startHarness, type Harness, isReplyTo } from '../support/discord-harness.js';
 import { FakeDocent } from '../support/fake-docent.js';
 
 /** The fake pipeline, telling listeners when another generation serves, as the real one does. */
@@ -35,11 +35,10 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const replyTo = (id: string) => (r: RecordedRequest) => r.method === 'POST' && r.body?.message_reference?.message_id === id && r.status === 200;
 async function ask(question: string) {
   const after = h.standIn.mark();
   const q = h.standIn.injectMessage({ content: `<@${h.standIn.botUser.id}> ${question}`, mentionBot: true });
-  const reply = await h.standIn.waitForRequest(replyTo(q.id), { after });
+  const reply = await h.standIn.waitForRequest(isReplyTo(q.id), { after });
   return { q, reply };
 }
 async function slash(opts: Parameters<Harness['standIn']['injectSlash']>[0]) {

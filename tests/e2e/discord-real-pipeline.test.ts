@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Docent } from '../../src/pipeline.js';
-import { MANAGE_GUILD_PERMISSIONS, type RecordedRequest } from '../support/discord-stand-in/index.js';
-import { startHarness, type Harness } from '../support/discord-harness.js';
+import { MANAGE_GUILD_PERMISSIONS } from '../support/discord-stand-in/index.js';
+import { startHarness, type Harness, isReplyTo } from '../support/discord-harness.js';
 
 const corpus = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../corpus');
 const SOURCE = 'alibaba-agentic-ai-strategy-q3-fy2026.md';
@@ -28,12 +28,11 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const replyTo = (id: string) => (r: RecordedRequest) => r.method === 'POST' && r.body?.message_reference?.message_id === id && r.status === 200;
 
 async function askByMention(question: string) {
   const after = h.standIn.mark();
   const q = h.standIn.injectMessage({ content: `<@${h.standIn.botUser.id}> ${question}`, mentionBot: true });
-  return h.standIn.waitForRequest(replyTo(q.id), { after });
+  return h.standIn.waitForRequest(isReplyTo(q.id), { after });
 }
 
 it('“What is Wukong?” by mention is answered from the corpus with a [1] citation of the Wukong section', async () => {
@@ -53,7 +52,7 @@ it('“What is Wukong?” by mention is answered from the corpus with a [1] cita
   expect(h.bot.context.conversations.find(`msg:${answerId}`)).toBeTruthy();
   const after = h.standIn.mark();
   const follow = h.standIn.injectMessage({ content: 'When was it announced?', replyTo: answerId });
-  const second = await h.standIn.waitForRequest(replyTo(follow.id), { after });
+  const second = await h.standIn.waitForRequest(isReplyTo(follow.id), { after });
   expect(second.body.content).toContain('March 17');
   expect(second.body.content).toContain('Wukong');
 });

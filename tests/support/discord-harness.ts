@@ -82,5 +82,8 @@ export function sentPayload(r: RecordedRequest): any {
   return r.path.endsWith('/callback') ? (r.body?.data ?? {}) : (r.body ?? {});
 }
 
+/** A reply the bot posted, successfully, to message `id`. */
+export const isReplyTo = (id: string) => (r: RecordedRequest) => r.method === 'POST' && r.body?.message_reference?.message_id === id && r.status === 200;
+
 export const isChannelMessage = (channelId: string) => (r: RecordedRequest) =>
   r.method === 'POST' && r.path === `/api/v10/channels/${channelId}/messages`;
