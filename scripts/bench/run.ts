@@ -386,17 +386,17 @@ export async function runSize(chunks: number, opts: BenchOptions, embeddings: Do
   hitsAt.memoryVectorStore = round(hitsAt.memoryVectorStore, 4);
   await docent.close();
 
-  // ---- cold start: the CLI, spawned, to its first answer (includes tsx start-up)
+  // ---- cold start: the user-facing CLI (bin/docent.js → compiled dist/), spawned, to its first answer
   let coldStart: SizeReport['coldStart'] = null;
   if ((opts.coldStartRuns ?? 3) > 0) {
-    log(`[${label}] cold start (tsx src/cli/ask.ts)`);
+    log(`[${label}] cold start (bin/docent.js ask)`);
     const runs: number[] = [];
     for (let i = 0; i < (opts.coldStartRuns ?? 3); i++) {
-      const r = await timedSpawn(TSX, ['src/cli/ask.ts', '--index', indexDir, '--corpus', corpusDir, qs[i % qs.length].text], {
+      const r = await timedSpawn(process.execPath, ['bin/docent.js', 'ask', '--index', indexDir, '--corpus', corpusDir, qs[i % qs.length].text], {
         cwd: ROOT,
         env: { ...process.env, DOCENT_CACHE_DIR: cacheDir, LOG_LEVEL: '' },
       });
-      if (r.code !== 0) throw new Error(`ask.ts failed (${r.code}): ${r.stderr.slice(0, 500)}`);
+      if (r.code !== 0) throw new Error(`bin/docent.js ask failed (${r.code}): ${r.stderr.slice(0, 500)}`);
       runs.push(Math.round(r.ms));
     }
     coldStart = { runs, medianMs: median(runs) };

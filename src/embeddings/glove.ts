@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Embeddings } from '@langchain/core/embeddings';
+import { Embeddings } from '../vendor/langchain.js';
 import { DocentError, UserError, errorMessage } from '../errors.js';
 import { buildGloveCache, findRank, readGloveCache, type GloveTable } from './glove-cache.js';
 import type { DocentEmbeddings } from './types.js';

@@ -1,4 +1,4 @@
-import { Embeddings } from '@langchain/core/embeddings';
+import { Embeddings } from '../vendor/langchain.js';
 import type { DocentEmbeddings } from './types.js';
 import { normalizeInPlace } from '../text/vector.js';
 import { fnv1a } from './seeded.js';

@@ -4,7 +4,7 @@
  * connection takes many seconds to surface) and its errors carry no URL, while Docent needs a
  * prompt `EMBEDDER_UNAVAILABLE` naming the URL, a hard timeout, and a server tests can fake.
  */
-import { Embeddings } from '@langchain/core/embeddings';
+import { Embeddings } from '../vendor/langchain.js';
 import { inBatches, postJson, toUnitVector } from './http.js';
 import type { DocentEmbeddings } from './types.js';
 import { UserError } from '../errors.js';

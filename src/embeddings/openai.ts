@@ -5,7 +5,7 @@
  * on errors, while Docent needs a prompt `EMBEDDER_UNAVAILABLE` that names the URL and never the
  * key, a hard timeout, and a server tests can fake on 127.0.0.1.
  */
-import { Embeddings } from '@langchain/core/embeddings';
+import { Embeddings } from '../vendor/langchain.js';
 import { ConfigError, UserError } from '../errors.js';
 import { addSecret, redactUrl } from '../log.js';
 import { inBatches, postJson, toUnitVector } from './http.js';

@@ -32,7 +32,7 @@ async function hnswlib() {
 }
 
 async function langchain() {
-  const [{ HNSWLib }, { Document }] = await Promise.all([import('@langchain/community/vectorstores/hnswlib'), import('@langchain/core/documents')]);
+  const { HNSWLib, Document } = await import('../vendor/langchain.js');
   return { HNSWLib, Document };
 }
 

@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staleSources } from '../../src/cli/build-status.js';
@@ -14,9 +15,9 @@ const run = promisify(execFile);
 const BIN = path.join(ROOT, 'bin/docent.js');
 
 /** Runs bin/docent.js as a program (through its #! line), as `docent …` does after `npm link`. */
-async function docent(args: string[]) {
+async function docent(args: string[], nodeOptions = '') {
   try {
-    const r = await run(BIN, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: '', NODE_OPTIONS: '' }, timeout: 120_000 });
+    const r = await run(BIN, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: '', NODE_OPTIONS: nodeOptions }, timeout: 120_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -29,7 +30,7 @@ describe('bin/docent.js (compiled)', () => {
   beforeAll(async () => {
     // a fresh clone has dist/ from `npm ci`; after an edit to src/, build it first (type errors
     // are `tsc --noEmit`'s business: tsc still writes every file)
-    if (staleSources(ROOT).length) await run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(() => {});
+    if (staleSources(ROOT).length) await run(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/build.ts'], { cwd: ROOT }).catch(() => {});
     expect(staleSources(ROOT)).toEqual([]);
     p = await tempProject();
   });
@@ -45,6 +46,16 @@ describe('bin/docent.js (compiled)', () => {
     expect(o.citations[0].source).toBe('alibaba-agentic-ai-strategy-q3-fy2026.md');
     // the dist/ it ran is current: no warning about an outdated build
     expect(r.stderr).not.toContain('src/ changed since the last build');
+  });
+
+  it('GIVEN a cold ask THEN LangChain comes from the one bundled file the build wrote, not from its hundreds of package modules', async () => {
+    const hook = pathToFileURL(path.join(ROOT, 'tests/fixtures/log-package-loads.mjs')).href;
+    const r = await docent(['ask', '--corpus', p.corpusDir, '--index', p.indexDir, 'What is Wukong?'], `--import ${hook}`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Wukong is Alibaba’s enterprise AI platform');
+    const loaded = new Set([...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]));
+    expect(loaded).toContain('hnswlib-node'); // the hook sees packages: the native addon is external
+    expect([...loaded].filter((name) => /^@langchain\/|^langsmith$|^zod$/.test(name))).toEqual([]);
   });
 
   it('GIVEN no command THEN it lists the commands; GIVEN an unknown one THEN usage on stderr, nothing on stdout, exit 2', async () => {

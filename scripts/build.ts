@@ -1,0 +1,33 @@
+/**
+ * `npm run build` (npm's `prepare` step runs it at `npm ci`): compiles src/ into dist/ with tsc,
+ * then replaces dist/vendor/langchain.js (tsc's re-export of the packages) with one bundled file,
+ * so a cold `docent ask` does not load LangChain's ~370 modules one by one
+ * (src/vendor/langchain.ts says why). hnswlib-node stays external: it is a native addon.
+ * Exits non-zero when tsc reports errors (it still writes every file, as before).
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const tsc = spawnSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+
+await build({
+  entryPoints: [path.join(root, 'src/vendor/langchain.ts')],
+  outfile: path.join(root, 'dist/vendor/langchain.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['hnswlib-node'],
+  minify: true,
+  legalComments: 'linked',
+  // bundled CommonJS dependencies may require() Node's built-ins, which an ES module has no require for
+  banner: { js: "import { createRequire as __docentRequire } from 'node:module'; const require = __docentRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+
+process.exitCode = tsc.status ?? 1;
