@@ -339,6 +339,11 @@ export class Docent implements DocentApi {
     return {
       question: q.value,
       ...ans,
+      // a document with a link is cited with it (the reader and the LLM answerer cite by chunk)
+      citations: ans.citations.map((c) => {
+        const url = index.urlOf(c.source);
+        return url ? { ...c, url } : c;
+      }),
       retrieved: out.hits,
       generation: index.generation,
       ms: Math.round(performance.now() - t0),

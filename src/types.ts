@@ -79,6 +79,8 @@ export interface Citation {
   /** Verbatim span of the source text. */
   quote: string;
   chunkId: string;
+  /** The document's link (its front matter `url:`, http or https only), when it has one. */
+  url?: string;
 }
 
 export interface Turn {

@@ -55,7 +55,7 @@ export function toJson(r: AnswerResult, id?: unknown) {
     answer: r.answer,
     ...(r.refusal ? { refusal: r.refusal } : {}),
     ...(r.analysis ? { analysis: r.analysis } : {}),
-    citations: r.citations.map((c) => ({ n: c.n, source: c.source, title: c.title, section: c.section, lines: c.lines, quote: c.quote })),
+    citations: r.citations.map((c) => ({ n: c.n, source: c.source, title: c.title, section: c.section, lines: c.lines, quote: c.quote, ...(c.url ? { url: c.url } : {}) })),
     retrieved: r.retrieved.map((h) => ({ chunkId: h.chunk.id, source: h.chunk.source, text: h.chunk.text, score: round(h.score) })),
     ms: r.ms,
   };
@@ -75,7 +75,9 @@ export function formatAnswer(r: AnswerResult): string {
   if (r.citations.length) {
     lines.push('Sources:');
     for (const c of r.citations) {
-      lines.push(`  [${c.n}] ${inertName(c.title)}${c.section ? ` › ${inertName(c.section)}` : ''} — ${inertName(c.source)}, lines ${c.lines[0]}–${c.lines[1]}`);
+      // a link is an http(s) URL normalised at load (no control characters): printed as it is, to be opened
+      const link = c.url ? ` — ${c.url}` : '';
+      lines.push(`  [${c.n}] ${inertName(c.title)}${c.section ? ` › ${inertName(c.section)}` : ''} — ${inertName(c.source)}, lines ${c.lines[0]}–${c.lines[1]}${link}`);
       lines.push(`      “${c.quote.length > 300 ? c.quote.slice(0, 299) + '…' : c.quote}”`);
     }
   }

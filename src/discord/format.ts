@@ -10,7 +10,7 @@ import { explainAnalysis } from '../answer/explain.js';
 import { renderRefusal } from '../answer/refusal.js';
 import type { CorpusStatus, Freshness, ReindexReport, SourceInfo } from '../pipeline.js';
 import { redact } from '../log.js';
-import { inertName, inertText } from '../text/inert.js';
+import { inertName, inertText, maskedLink } from '../text/inert.js';
 import type { AnswerResult, Citation } from '../types.js';
 import { splitMessage } from './split-message.js';
 
@@ -52,9 +52,18 @@ function quoteBlock(text: string, max: number): string {
     .join('\n');
 }
 
+/** A link line longer than this is left out of a Sources field (its quote needs the room). */
+const MAX_LINK_CHARS = 600;
+
 export function citationField(c: Citation): APIEmbedField {
   const name = truncate(`[${c.n}] ${inertName(c.title)}`, LIMITS.fieldName);
-  const head = [c.section ? `§ ${truncate(inertName(c.section), 200)}` : '', `\`${truncate(inertName(c.source), 150)}\` · ${lineRange(c.lines)}`].filter(Boolean).join('\n');
+  // the document's own link (front matter url:): the title, clickable; field names cannot hold links
+  const link = c.url ? maskedLink(truncate(c.title, 100), c.url) : null;
+  const head = [
+    link && link.length <= MAX_LINK_CHARS ? `🔗 ${link}` : '',
+    c.section ? `§ ${truncate(inertName(c.section), 200)}` : '',
+    `\`${truncate(inertName(c.source), 150)}\` · ${lineRange(c.lines)}`,
+  ].filter(Boolean).join('\n');
   // Room left for the quote after the header, the newline and the "> " prefixes.
   const room = LIMITS.fieldValue - head.length - 1;
   const lines = c.quote.split('\n').length;

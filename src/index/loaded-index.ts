@@ -32,6 +32,14 @@ export class LoadedIndex {
     return this.manifest.generation;
   }
 
+  private urls: Map<string, string> | undefined;
+
+  /** The document's link (front matter `url:`), if it has one. */
+  urlOf(source: string): string | undefined {
+    this.urls ??= new Map(this.manifest.docs.flatMap((d) => (d.url ? [[d.source, d.url] as const] : [])));
+    return this.urls.get(source);
+  }
+
   /**
    * Loads a generation after checking every file against the manifest. Throws
    * `INDEX_EMBEDDER_MISMATCH` (a UserError that says to re-index) when the index was built with

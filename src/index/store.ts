@@ -33,8 +33,10 @@ import { fsyncPath, sha256File, writeFileAtomic, writeFileSynced } from './atomi
 /**
  * 2: lexical.bin is always present (format 1 generations may hold an older lexical.json, which is
  * no longer read); a generation of another format is skipped and the index rebuilt.
+ * 3: each document record has its checked http(s) `url` (front matter), which citations carry; a
+ * format 2 generation, built before, would cite its documents without their links.
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 export const CHUNKER_VERSION = 4;
 
 export interface DocRecord {
@@ -47,6 +49,8 @@ export interface DocRecord {
   /** When this content was first indexed (kept across generations while it does not change). */
   indexedAt: string;
   meta: Record<string, string>;
+  /** The document's link (front matter `url:`, an http(s) URL checked at load), cited with it. */
+  url?: string;
 }
 
 export interface Manifest {

@@ -12,6 +12,7 @@ import type { Chunk } from '../types.js';
 import type { DocentError } from '../errors.js';
 import { chunkDocument } from './chunker.js';
 import { loadCorpus } from './corpus.js';
+import { httpUrl } from './loaders/markdown.js';
 import { keepOriginals, pruneOriginals } from '../index/originals.js';
 import { sameContent } from './freshness.js';
 import {
@@ -108,7 +109,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
   try {
     await cleanupLeftovers(indexDir);
     const prev = await findServingGeneration(indexDir, logger);
-    const { docs, skipped, snapshot } = await loadCorpus(config.corpusDir, {
+    const { docs, skipped, snapshot, warnings } = await loadCorpus(config.corpusDir, {
       maxFileBytes: config.maxFileBytes,
       limits: config.parseLimits,
       onParseStart: opts.onParseStart,
@@ -116,6 +117,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
       // of two files with one content, the one already indexed stays (a copy never pushes it out)
       indexed: new Map((prev?.manifest.docs ?? []).map((d) => [d.contentHash, d.source])),
     });
+    for (const w of warnings) logger.warn('a document was loaded with a problem', { source: w.source, problem: w.message });
     const prevDocs = new Map((prev?.manifest.docs ?? []).map((d) => [d.source, d]));
     const added: string[] = [];
     const changed: string[] = [];
@@ -217,6 +219,8 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
     const now = new Date().toISOString();
     const docRecords: DocRecord[] = docs.map((d) => {
       const p = prevDocs.get(d.source);
+      // checked at load (Markdown front matter); again here for any loader that sets it
+      const url = d.meta.url === undefined ? null : httpUrl(d.meta.url);
       return {
         source: d.source,
         title: d.title,
@@ -226,6 +230,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
         chunks: perDoc.get(d.source) ?? 0,
         indexedAt: p && p.contentHash === d.contentHash ? p.indexedAt : now,
         meta: d.meta,
+        ...(url?.ok ? { url: url.value } : {}),
       };
     });
     // the one step another writer must never see twice: switch only while the lock is still ours

@@ -54,3 +54,24 @@ function codePoint(c: string): string {
   const hex = c.codePointAt(0)!.toString(16).toUpperCase();
   return hex.length <= 4 ? `\\u${hex.padStart(4, '0')}` : `\\u{${hex}}`;
 }
+
+/**
+ * A Markdown masked link `[text](url)` to a link Docent vouches for (a document's checked
+ * http(s) URL), or null when `url` is not an absolute http(s) URL. The text is `inertName`d, with
+ * its brackets shown full-width (［ ］) so it cannot end the link early or open another; in the target,
+ * which Discord shows on hover and asks before opening, the parentheses that would end it are
+ * percent-encoded (`new URL` has encoded spaces, controls and angle brackets already).
+ */
+export function maskedLink(text: string, url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+  // brackets become their full-width forms: Discord's link pattern does not honour escapes in the text
+  const shown = inertName(text).replace(/\[/g, '\uFF3B').replace(/\]/g, '\uFF3D');
+  const target = u.href.replace(/\(/g, '%28').replace(/\)/g, '%29');
+  return `[${shown}](${target})`;
+}

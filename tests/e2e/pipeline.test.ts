@@ -93,3 +93,26 @@ describe('answer() on the seed corpus', () => {
     await expect(docent.answer('why '.repeat(400))).rejects.toMatchObject({ code: 'QUESTION_TOO_LONG' });
   });
 });
+
+/** A document's front matter `url:` travels with it through the index into its citations. */
+describe('answer() citing documents that have a link', () => {
+  it('GIVEN a document with an https url and one with a javascript: url THEN the first is cited with its link, the second without', async () => {
+    const project = await tempProject({
+      'falcon.md': '---\ntitle: Project Falcon\nurl: https://wiki.example.test/falcon (drones)\n---\n# Project Falcon\n\nProject Falcon is the delivery-drone programme, led by Mei Chen.\n',
+      'heron.md': '---\ntitle: Project Heron\nurl: javascript:alert(1)\n---\n# Project Heron\n\nProject Heron is the warehouse-robot programme, led by Ana Ruiz.\n',
+    });
+    const docent = await Docent.open(project.config({ DOCENT_EMBEDDER: 'hash' }));
+    try {
+      const falcon = await docent.answer('Who leads Project Falcon?');
+      expect(falcon.answer).toContain('Mei Chen');
+      expect(falcon.citations[0]).toMatchObject({ source: 'falcon.md', url: 'https://wiki.example.test/falcon%20(drones)' });
+      const heron = await docent.answer('Who leads Project Heron?');
+      expect(heron.answer).toContain('Ana Ruiz');
+      expect(heron.citations[0].source).toBe('heron.md');
+      expect(heron.citations[0]).not.toHaveProperty('url');
+    } finally {
+      await docent.close();
+      await project.cleanup();
+    }
+  });
+});

@@ -90,6 +90,27 @@ describe('format', () => {
   });
 });
 
+describe('a cited document with a link (front matter url:)', () => {
+  it('GIVEN a citation with an https url THEN its Sources field opens with the title as a masked link to it', () => {
+    const field = citationField({ ...cite(2), url: 'https://discord.com/channels/1/2/3' });
+    expect(field).toEqual({ name: '[2] Document 2', value: '🔗 [Document 2](https://discord.com/channels/1/2/3)\n§ Part › Chapter\n`docs/doc-2.md` · lines 2–4\n> A quoted line.' });
+    expect(citationField(cite(2)).value).not.toContain('🔗');
+  });
+
+  it('GIVEN a title with brackets, a masked link, a mention and a backslash, and a url with parentheses THEN the link cannot be ended early or forged', () => {
+    const title = 'a] [x](https://evil.test) <@&1> \\';
+    const field = citationField({ ...cite(1), title, url: 'https://example.test/wiki/A_(b)' });
+    const line = field.value.split('\n')[0];
+    expect(line).toBe('🔗 [a\uFF3D \uFF3Bx\uFF3D\u200B(https://evil.test) <\u200B@&1> \\](https://example.test/wiki/A_%28b%29)');
+    // exactly one link target, the document's
+    expect(line.match(/\]\(/g)).toHaveLength(1);
+  });
+
+  it('GIVEN a url that is not http(s) THEN no link is shown', () => {
+    expect(citationField({ ...cite(1), url: 'javascript:alert(1)' }).value).not.toContain('🔗');
+  });
+});
+
 describe('text no human wrote for the message is shown inert', () => {
   const Z = '\u200B';
   const DOC = 'Claim [free Nitro](https://evil.example/claim) now, <@&123456789012345678> and <@!234567890123456789> in <#345678901234567890>; @everyone ||https://evil.example/hidden||.';

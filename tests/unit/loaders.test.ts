@@ -306,6 +306,22 @@ describe('loadCorpus', () => {
     expect(r.warnings).toEqual([expect.objectContaining({ source: 'x.md', message: expect.stringMatching(/front matter/) })]);
   });
 
+  it('GIVEN front matter url: THEN an http(s) URL is kept normalised; any other is dropped with a warning that does not echo it', async () => {
+    put('ok.md', '---\nurl: https://example.test/a b?q=1\n---\nBody\n');
+    put('js.md', '---\nurl: javascript:alert(1)\n---\nBody two\n');
+    put('rel.md', '---\nurl: /docs/page\n---\nBody three\n');
+    put('cred.md', '---\nurl: https://user:s3cret@example.test/\n---\nBody four\n');
+    const r = await loadCorpus(dir, LIMIT);
+    const meta = Object.fromEntries(r.docs.map((d) => [d.source, d.meta]));
+    expect(meta['ok.md'].url).toBe('https://example.test/a%20b?q=1');
+    for (const s of ['js.md', 'rel.md', 'cred.md']) expect(meta[s].url).toBeUndefined();
+    expect(r.warnings).toEqual([
+      { source: 'cred.md', message: 'front matter url holds a user name or password; ignored it' },
+      { source: 'js.md', message: 'front matter url is a javascript: URL, not http(s); ignored it' },
+      { source: 'rel.md', message: 'front matter url is not an absolute URL (expected http:// or https://); ignored it' },
+    ]);
+  });
+
   it('GIVEN a missing corpus folder THEN UserError CORPUS_MISSING naming the path', async () => {
     const missing = path.join(dir, 'nope');
     const err = await loadCorpus(missing, LIMIT).then(() => undefined, (e: unknown) => e);

@@ -53,6 +53,14 @@ export function parseMarkdown(text: string): MarkdownParts {
         } else {
           meta = toMeta(data as Record<string, unknown>);
           fmTitle = meta.title;
+          if (meta.url !== undefined) {
+            const url = httpUrl(meta.url);
+            if (url.ok) meta.url = url.value;
+            else {
+              delete meta.url;
+              warnings.push(`front matter url ${url.message}; ignored it`);
+            }
+          }
         }
       } catch (err) {
         const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -64,6 +72,26 @@ export function parseMarkdown(text: string): MarkdownParts {
   const title = fmTitle ?? firstH1(text, bodyStart);
   return { title, bodyStart, meta, warnings };
 }
+
+/**
+ * A document's link as citations show it: an absolute http(s) URL without a user name or
+ * password, normalised (`new URL().href`: spaces and controls percent-encoded). The message
+ * says why another value is not one, without echoing it (it may hold a secret).
+ */
+export function httpUrl(value: string): { ok: true; value: string } | { ok: false; message: string } {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return { ok: false, message: 'is not an absolute URL (expected http:// or https://)' };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, message: `is a ${url.protocol.slice(0, 20)} URL, not http(s)` };
+  if (url.username || url.password) return { ok: false, message: 'holds a user name or password' };
+  if (url.href.length > MAX_URL_CHARS) return { ok: false, message: `is longer than ${MAX_URL_CHARS} characters` };
+  return { ok: true, value: url.href };
+}
+
+const MAX_URL_CHARS = 2048;
 
 function toMeta(data: Record<string, unknown>): Record<string, string> {
   const meta: Record<string, string> = {};

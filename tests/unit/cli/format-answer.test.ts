@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAnswer } from '../../../src/cli/common.js';
+import { formatAnswer, toJson } from '../../../src/cli/common.js';
 import type { AnswerResult } from '../../../src/types.js';
 
 /** The terminal shows a corpus file's name as text: a bidi override or a newline in it cannot reorder or forge the lines around it. */
@@ -20,5 +20,16 @@ describe('formatAnswer (the CLI and REPL answer)', () => {
     expect(out).not.toContain('\u202E');
     expect(out).toContain('invoice\\u202Etxt.exe\\nSources:');
     expect(out.split('\n').filter((l) => l.startsWith('Sources:'))).toHaveLength(1);
+  });
+
+  it('GIVEN a citation of a document with a link THEN the source line ends with it and --json carries it; one without has neither', () => {
+    const base = { n: 1, source: 'community/a.md', title: 'How to reset', section: 'Answer', lines: [3, 4] as [number, number], quote: 'Hold the button.', chunkId: 'c1' };
+    const r: AnswerResult = { question: 'q', answered: true, answer: 'Hold the button. [1]', citations: [{ ...base, url: 'https://discord.com/channels/1/2/3' }, { ...base, n: 2 }], retrieved: [], closest: [], generation: 'g1', ms: 1 };
+    const lines = formatAnswer(r).split('\n');
+    expect(lines).toContain('  [1] How to reset › Answer — community/a.md, lines 3–4 — https://discord.com/channels/1/2/3');
+    expect(lines).toContain('  [2] How to reset › Answer — community/a.md, lines 3–4');
+    const json = toJson(r);
+    expect(json.citations[0]).toMatchObject({ n: 1, url: 'https://discord.com/channels/1/2/3' });
+    expect(json.citations[1]).not.toHaveProperty('url');
   });
 });
