@@ -3,13 +3,15 @@
  * then replaces dist/vendor/langchain.js (tsc's re-export of the packages) with one bundled file,
  * so a cold `docent ask` does not load LangChain's ~370 modules one by one
  * (src/vendor/langchain.ts says why). hnswlib-node stays external: it is a native addon.
- * Exits non-zero when tsc reports errors (it still writes every file, as before).
+ * tsc builds incrementally (dist/.tsbuildinfo). Exits non-zero when tsc reports errors (it still writes every file, as before).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { staleSources } from '../src/cli/build-status.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -29,5 +31,14 @@ await build({
   banner: { js: "import { createRequire as __docentRequire } from 'node:module'; const require = __docentRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// tsc builds incrementally and leaves an output alone when its source was saved unchanged; the
+// bin's staleness check (src/cli/build-status.ts) compares mtimes, so every output is stamped as
+// built now
+const now = new Date();
+for (const rel of staleSources(root)) {
+  const out = path.join(root, 'dist', rel.replace(/\.ts$/, '.js'));
+  if (existsSync(out)) utimesSync(out, now, now);
+}
 
 process.exitCode = tsc.status ?? 1;

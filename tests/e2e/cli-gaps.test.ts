@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InsightsStore } from '../../src/insights/store.js';
 import { ROOT } from '../support/temp-project.js';
+import { distCli } from '../support/dist.js';
 
 const run = promisify(execFile);
 let dir: string;
@@ -18,7 +19,7 @@ afterAll(async () => {
 
 /** `npm run gaps` as the dev script runs it (tsx, one process). */
 async function gaps(args: string[], env: Record<string, string>) {
-  const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/gaps.ts'), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: '', NODE_OPTIONS: '', DOCENT_EMBEDDER: 'hash', ...env } });
+  const r = await run(process.execPath, [distCli('gaps'), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: '', NODE_OPTIONS: '', DOCENT_EMBEDDER: 'hash', ...env } });
   return r.stdout;
 }
 

@@ -4,13 +4,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempProject } from '../support/temp-project.js';
+import { distCli } from '../support/dist.js';
 
 const run = promisify(execFile);
 
-/** Runs a CLI script as `npm run` does, through tsx, but in one process (`node --import tsx`, not the tsx CLI and its child). */
+/** Runs a compiled CLI as `npm run` does (`node dist/cli/<script>.js`). */
 async function cli(script: string, args: string[], env: Record<string, string> = {}) {
   try {
-    const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli', script), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: '', NODE_OPTIONS: '', ...env }, timeout: 120_000 });
+    const r = await run(process.execPath, [distCli(script), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: '', NODE_OPTIONS: '', ...env }, timeout: 120_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -32,17 +33,17 @@ describe('CLI on a temp corpus: ingest, then ask', () => {
   const dirs = () => ['--corpus', p.corpusDir, '--index', p.indexDir];
 
   it('GIVEN a corpus with a broken file THEN ingest indexes the rest and lists the skipped file with its reason', async () => {
-    const r = await cli('ingest.ts', [...dirs(), '--quiet']);
+    const r = await cli('ingest', [...dirs(), '--quiet']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Built gen-000001: \d+ chunks/);
     expect(r.stdout).toMatch(/Skipped 1:\n {2}broken\.bin\.pdf: .+\(PARSE_FAILED\)/);
     expect(r.stdout).toMatch(/Time: \d+\.\d\d s/);
-    const again = await cli('ingest.ts', [...dirs(), '--quiet']);
+    const again = await cli('ingest', [...dirs(), '--quiet']);
     expect(again.stdout).toContain('nothing changed, nothing re-embedded');
   });
 
   it('GIVEN --json THEN stdout is exactly one JSON object of the documented shape', async () => {
-    const r = await cli('ask.ts', [...dirs(), '--json', 'How much sun do tomatoes need?']);
+    const r = await cli('ask', [...dirs(), '--json', 'How much sun do tomatoes need?']);
     expect(r.code).toBe(0);
     const o = JSON.parse(r.stdout);
     expect(Object.keys(o).sort()).toEqual(['analysis', 'answer', 'answered', 'citations', 'ms', 'question', 'retrieved']);
@@ -57,7 +58,7 @@ describe('CLI on a temp corpus: ingest, then ask', () => {
   });
 
   it('GIVEN --k 1 THEN retrieved holds one chunk', async () => {
-    const o = JSON.parse((await cli('ask.ts', [...dirs(), '--json', '--k', '1', 'How often should the chain be oiled?'])).stdout);
+    const o = JSON.parse((await cli('ask', [...dirs(), '--json', '--k', '1', 'How often should the chain be oiled?'])).stdout);
     expect(o.retrieved).toHaveLength(1);
     expect(o.answer).toContain('300 kilometres');
   });
@@ -65,7 +66,7 @@ describe('CLI on a temp corpus: ingest, then ask', () => {
   it('GIVEN --questions FILE THEN one JSON line per question, in order, ids echoed, unanswerable ones refused', async () => {
     const file = path.join(p.dir, 'q.jsonl');
     await fs.writeFile(file, ['{"id":"a","question":"When is compost ready?"}', '{"question":"How often should tomatoes be watered?"}', '{"id":7,"question":"Who won the 1998 World Cup?"}'].join('\n') + '\n');
-    const r = await cli('ask.ts', [...dirs(), '--json', '--questions', file]);
+    const r = await cli('ask', [...dirs(), '--json', '--questions', file]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
@@ -79,14 +80,14 @@ describe('CLI on a temp corpus: ingest, then ask', () => {
   });
 
   it('GIVEN a bad option or no question THEN usage on stderr and exit code 2', async () => {
-    const r = await cli('ask.ts', ['--bogus']);
+    const r = await cli('ask', ['--bogus']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Usage');
-    expect((await cli('ask.ts', [])).code).toBe(2);
+    expect((await cli('ask', [])).code).toBe(2);
   });
 
   it('GIVEN an invalid config value THEN the error names the variable', async () => {
-    const r = await cli('ask.ts', [...dirs(), 'anything'], { DOCENT_TOP_K: 'lots' });
+    const r = await cli('ask', [...dirs(), 'anything'], { DOCENT_TOP_K: 'lots' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('DOCENT_TOP_K');
   });

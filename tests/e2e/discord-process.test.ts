@@ -14,10 +14,11 @@ import { deployCommands } from '../../src/discord/deploy.js';
 import { silentLogger } from '../../src/log.js';
 import { DiscordStandIn } from '../support/discord-stand-in/index.js';
 import { FakeDocent } from '../support/fake-docent.js';
+import { DIST_BOT } from '../support/dist.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-// Scripts run as `node --import <tsx loader> script` (one process) rather than through the tsx CLI,
-// which starts a second node and relays signals to it.
+// The bot runs compiled, as `npm start` runs it; scripts run as `node --import <tsx loader> script`
+// (one process) rather than through the tsx CLI, which starts a second node and relays signals to it.
 const tsxLoader = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
 const tsxArgs = (script: string) => ['--import', tsxLoader, path.join(root, script)];
 
@@ -72,7 +73,7 @@ describe('npm start', () => {
     try {
       const token = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.not-a-real-token-but-a-secret-one';
       const t0 = Date.now();
-      const r = await run(process.execPath, tsxArgs('src/discord/main.ts'), {
+      const r = await run(process.execPath, [DIST_BOT], {
         cwd: dir,
         env: cleanEnv({ DISCORD_TOKEN: token, DISCORD_API_URL: bad.apiUrl, DOCENT_EMBEDDER: 'hash' }),
       });
@@ -138,7 +139,7 @@ describe('npm start with a valid token', () => {
     const work = await mkdtemp(path.join(os.tmpdir(), 'docent-discord-run-'));
     await cp(path.join(root, 'corpus'), path.join(work, 'corpus'), { recursive: true });
     // one process, so SIGTERM reaches the bot itself (the tsx CLI's relay races under load)
-    const child = spawn(process.execPath, tsxArgs('src/discord/main.ts'), {
+    const child = spawn(process.execPath, [DIST_BOT], {
       cwd: work,
       env: cleanEnv({ DISCORD_TOKEN: standIn.token, DISCORD_API_URL: standIn.apiUrl, DOCENT_EMBEDDER: 'hash', LOG_LEVEL: 'debug' }),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -96,7 +96,7 @@ function configFor(index: string): Config {
 /** `ingest --force` on `index` in a child with the kill gate loaded; fd 3 carries its step reports. */
 function spawnGated(index: string, gate: string): { child: ChildProcess; reports: string[]; stopped: Promise<string | null>; done: Promise<CliRun> } {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', KILL_GATE, '--import', 'tsx', INGEST_CLI, '--corpus', ws.corpus, '--index', index, '--force', '--quiet'], {
+  const child = spawn(process.execPath, ['--import', KILL_GATE, INGEST_CLI, '--corpus', ws.corpus, '--index', index, '--force', '--quiet'], {
     cwd: REPO,
     env: {
       ...process.env,

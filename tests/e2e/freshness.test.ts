@@ -14,6 +14,7 @@ import { cliConfig } from '../../src/cli/common.js';
 import { indexDirForCorpus } from '../../src/config.js';
 import { listGenerations, readCurrentName } from '../../src/index/store.js';
 import { ROOT } from '../support/temp-project.js';
+import { distCli } from '../support/dist.js';
 
 const run = promisify(execFile);
 
@@ -26,10 +27,10 @@ const GARDEN = '# Garden Guide\n\n## Tomatoes\n\nTomatoes need six hours of dire
 const QUOKKA = '# Quokka facts\n\nThe quokka is a small marsupial that lives on Rottnest Island.\n';
 const WOMBAT = '# Wombat facts\n\nThe wombat digs long burrows with its strong claws.\n';
 
-/** A CLI script in one process (`node --import tsx`), as `npm run` runs it. */
+/** A compiled CLI script, as `npm run` runs it (`node dist/cli/<script>.js`). */
 async function cli(script: string, args: string[]) {
   try {
-    const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli', script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 120_000 });
+    const r = await run(process.execPath, [distCli(script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 120_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -63,19 +64,19 @@ afterAll(async () => {
 
 describe('npm run ask after the corpus changed', () => {
   it('GIVEN a file added to the corpus THEN the next ask re-indexes first (one line on stderr) and answers from it; the one after says nothing', async () => {
-    const first = await cli('ask.ts', ['How much sun do tomatoes need?']);
+    const first = await cli('ask', ['How much sun do tomatoes need?']);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('six hours of direct sun');
     expect(await readCurrentName(index())).toBe('gen-000001');
 
     await addFile(corpus(), 'quokka.md', QUOKKA);
-    const second = await cli('ask.ts', ['Where does the quokka live?']);
+    const second = await cli('ask', ['Where does the quokka live?']);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/^corpus changed \(1 added\): re-indexing… done \(gen-000002, \d+\.\d s\)\n$/);
     expect(second.stdout).toContain('Rottnest Island');
     expect(second.stdout).toContain('quokka.md');
 
-    const third = await cli('ask.ts', ['--json', 'Where does the quokka live?']);
+    const third = await cli('ask', ['--json', 'Where does the quokka live?']);
     expect(third.stderr).toBe('');
     expect(JSON.parse(third.stdout).answer).toContain('Rottnest Island');
     expect(await listGenerations(index())).toEqual(['gen-000001', 'gen-000002']);
@@ -84,7 +85,7 @@ describe('npm run ask after the corpus changed', () => {
   it('GIVEN --no-reindex THEN it answers from the index as it is and warns on stderr, and builds nothing', async () => {
     await addFile(corpus(), 'wombat.md', WOMBAT);
     await fs.rm(path.join(corpus(), 'quokka.md'));
-    const r = await cli('ask.ts', ['--no-reindex', 'What does the wombat dig?']);
+    const r = await cli('ask', ['--no-reindex', 'What does the wombat dig?']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe(
       'warning: the corpus differs from index gen-000002 (1 added, 1 removed: wombat.md, quokka.md); answering from it anyway (--no-reindex). `npm run ingest` updates it.\n',
@@ -97,7 +98,7 @@ describe('npm run ask after the corpus changed', () => {
 
 describe('npm run repl after the corpus changed', () => {
   it('GIVEN a file added while the REPL runs THEN the next question re-indexes (note on stderr) and is answered from it', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/repl.ts')], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [distCli('repl')], { cwd: ROOT, env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     // each prompt means the previous line is fully handled: the test waits on it, not on time
@@ -141,7 +142,7 @@ describe('npm run ask -- --corpus OTHER', () => {
     expect(path.dirname(own)).toBe(path.join(root, 'indexes'));
     expect(path.basename(own)).toMatch(/^other-docs-[0-9a-f]{12}$/);
 
-    const r = await cli('ask.ts', ['--corpus', other, 'Who leads Project Falcon?']);
+    const r = await cli('ask', ['--corpus', other, 'Who leads Project Falcon?']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Mei Chen');
     expect(await readCurrentName(own)).toBe('gen-000001');

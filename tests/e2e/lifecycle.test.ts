@@ -23,7 +23,7 @@ import {
   holdLockInChild,
   makeWorkspace,
   runIngest,
-  runNpx,
+  runNpm,
   shapeOf,
   snapshot,
   testConfig,
@@ -149,11 +149,11 @@ describe('incremental builds', () => {
 
   it('GIVEN `npm run ingest` twice on an unchanged corpus THEN the second run re-embeds nothing and says so', async () => {
     const { corpus, index } = await workspace(1);
-    // the first run in one process, the second exactly as typed (npx and the tsx CLI)
+    // the first run in one process, the second exactly as typed
     const first = await runIngest(['--corpus', corpus, '--index', index]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/^Built gen-000001: (\d+) chunks, \1 embedded, 0 reused\./m);
-    const second = await runNpx(['tsx', 'src/cli/ingest.ts', '--corpus', corpus, '--index', index]);
+    const second = await runNpm(['run', 'ingest', '--', '--corpus', corpus, '--index', index]);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('Index is up to date (gen-000001): nothing changed, nothing re-embedded.');
     expect(second.stdout).toContain('indexed 2: 0 added, 0 changed, 2 unchanged; 0 removed');

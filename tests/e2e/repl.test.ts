@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempProject } from '../support/temp-project.js';
+import { distCli } from '../support/dist.js';
 
 /** Drives `npm run repl` through stdin as a user would, and reads what it prints. */
 function repl(args: string[], input: string): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/repl.ts'), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: '' } });
+    const child = spawn(process.execPath, [distCli('repl'), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: '' } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

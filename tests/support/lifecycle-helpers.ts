@@ -17,7 +17,8 @@ import type { AnswerResult } from '../../src/types.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SEED_DOC = path.join(REPO, 'corpus', 'alibaba-agentic-ai-strategy-q3-fy2026.md');
-export const INGEST_CLI = path.join(REPO, 'src', 'cli', 'ingest.ts');
+/** The compiled ingest CLI, what `npm run ingest` runs (tests/support/dist.ts). */
+export const INGEST_CLI = path.join(REPO, 'dist', 'cli', 'ingest.js');
 
 /** A fresh temp folder with `corpus/` (holding the seed article) and an empty `index/` path. */
 export async function makeWorkspace(prefix = 'docent-lc-'): Promise<{ root: string; corpus: string; index: string; cleanup: () => Promise<void> }> {
@@ -186,9 +187,9 @@ export interface CliRun {
   ms: number;
 }
 
-/** Starts `node --import tsx src/cli/ingest.ts …` (one process, so SIGKILL reaches the writer itself). */
+/** Starts `node dist/cli/ingest.js …` (one process, so SIGKILL reaches the writer itself). */
 export function spawnIngest(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', INGEST_CLI, ...args], {
+  return spawn(process.execPath, [INGEST_CLI, ...args], {
     cwd: REPO,
     env: { ...process.env, DOCENT_EMBEDDER: 'hash', DOCENT_CACHE_DIR: path.join(REPO, '.docent', 'cache'), NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -212,10 +213,10 @@ export function runIngest(args: string[], env: Record<string, string> = {}): Pro
   return finished(spawnIngest(args, env), t0);
 }
 
-/** Runs a command through npx (as a user would type it). */
-export function runNpx(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/** Runs `npm <args>` (as a user would type it). */
+export function runNpm(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const t0 = performance.now();
-  const child = spawn('npx', args, {
+  const child = spawn('npm', args, {
     cwd: REPO,
     env: { ...process.env, DOCENT_EMBEDDER: 'hash', DOCENT_CACHE_DIR: path.join(REPO, '.docent', 'cache'), NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -228,9 +229,9 @@ export function runNpx(args: string[], env: Record<string, string> = {}): Promis
  * is killed. Resolves once the lock is held.
  */
 export async function holdLockInChild(indexDir: string): Promise<{ pid: number; stop: () => Promise<void> }> {
-  const storeUrl = new URL('../../src/index/store.ts', import.meta.url).href;
+  const storeUrl = new URL('../../dist/index/store.js', import.meta.url).href;
   const code = `const { acquireLock } = await import(${JSON.stringify(storeUrl)}); await acquireLock(${JSON.stringify(indexDir)}, 'test holder'); process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
