@@ -35,21 +35,35 @@ export function fold(text: string): string {
 export function words(text: string): string[] {
   const out: string[] = [];
   for (const m of fold(text).matchAll(WORD)) {
-    let w = m[0].replace(/’/g, "'");
-    w = w.replace(/'s$/, '').replace(/\.$/, '');
+    let w = m[0];
+    // most tokens are plain words: the rewrites below run only when a token has their character
+    if (w.includes('’')) w = w.replace(/’/g, "'");
+    if (w.endsWith("'s")) w = w.slice(0, -2);
+    if (w.endsWith('.')) w = w.slice(0, -1);
     if (w.includes('-')) {
       // "open-source" → "open", "source" (and the joined form, for exact matches)
       for (const part of w.split('-')) if (part) out.push(part);
       out.push(w.replace(/-/g, ''));
       continue;
     }
-    out.push(w.replace(/\./g, ''));
+    out.push(w.includes('.') ? w.replace(/\./g, '') : w);
   }
   return out;
 }
 
+/** Stems already computed: the same few thousand words are stemmed for every question. */
+const STEMS = new Map<string, string>();
+const STEMS_MAX = 100_000;
+
 export function stem(word: string): string {
-  return /^\p{N}/u.test(word) || word.length <= 3 ? word : stemmer(word);
+  if (word.length <= 3 || /^\p{N}/u.test(word)) return word;
+  let s = STEMS.get(word);
+  if (s === undefined) {
+    if (STEMS.size >= STEMS_MAX) STEMS.clear();
+    s = stemmer(word);
+    STEMS.set(word, s);
+  }
+  return s;
 }
 
 /** Content terms: words minus stopwords, stemmed. */
