@@ -56,7 +56,24 @@ export interface Config {
   insightsDb: string;
   /** Cosine similarity (0–1) at which two logged gap questions are merged into one group. */
   gapSimilarity: number;
+  /** Documents fetched from URLs (`--add-url`, `/add url:`), their limits and their sync. */
+  urls: UrlConfig;
   discord: DiscordConfig;
+}
+
+export interface UrlConfig {
+  /** How often the bot re-fetches every URL document (conditional requests), ms; null = never (DOCENT_SYNC_INTERVAL off). */
+  syncIntervalMs: number | null;
+  /** Pages a sitemap may add; the rest are reported as skipped. */
+  sitemapMaxPages: number;
+  /** Fetch private, loopback, link-local … addresses too (tests, an intranet); off by default (SSRF guard). */
+  allowPrivate: boolean;
+  /** Largest response read, bytes (after decompression). */
+  maxBytes: number;
+  /** Time one fetch (all its redirects and its body) may take, ms. */
+  timeoutMs: number;
+  /** Redirects followed, each hop checked by the guard. */
+  maxRedirects: number;
 }
 
 export interface DiscordConfig {
@@ -166,6 +183,24 @@ function urlPassword(value: string): string | undefined {
   }
 }
 
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A duration such as `30m`, `6h` or `1d` in ms, from 1 minute to 7 days, or null for `off` (the
+ * default). `setInterval` cannot wait longer than ~24.8 days, and re-fetching pages more often
+ * than once a minute would hammer the sites.
+ */
+function interval(env: Env, name: string): number | null {
+  const v = str(env, name);
+  if (v === undefined || /^(off|0|false|no|none)$/i.test(v)) return null;
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/i.exec(v);
+  const ms = m ? Number(m[1]) * DURATION_UNITS[m[2].toLowerCase()] : NaN;
+  if (!(ms >= 60_000 && ms <= 7 * 86_400_000)) {
+    throw new ConfigError(name, `expected a duration from 1m to 7d such as 30m, 6h or 1d (s, m, h, d), or off, got ${quoteValue(v)}`);
+  }
+  return Math.round(ms);
+}
+
 const EMBEDDER_ID = /^(glove|hash(:\d+)?|ollama:[\w.:\-/]+|openai:[\w.:\-/]+)$/;
 
 /**
@@ -232,6 +267,15 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     insightsDb: resolve(str(env, 'DOCENT_INSIGHTS_DB') ?? path.join(path.dirname(resolve(str(env, 'DOCENT_FEEDBACK_FILE') ?? '.docent/feedback.jsonl')), 'insights.db')),
     gapSimilarity: fraction(env, 'DOCENT_GAP_SIMILARITY', 0.8),
+    urls: {
+      syncIntervalMs: interval(env, 'DOCENT_SYNC_INTERVAL'),
+      sitemapMaxPages: int(env, 'DOCENT_SITEMAP_MAX_PAGES', 50, 1, 10_000),
+      allowPrivate: bool(env, 'DOCENT_ALLOW_PRIVATE_URLS', false),
+      // a page is a document like an upload: the upload limit unless set on its own
+      maxBytes: int(env, 'DOCENT_URL_MAX_BYTES', int(env, 'DISCORD_MAX_UPLOAD_BYTES', 2 * 1024 * 1024, 1024, 100 * 1024 * 1024), 1024, 100 * 1024 * 1024),
+      timeoutMs: int(env, 'DOCENT_URL_TIMEOUT_MS', 15_000, 100, 600_000),
+      maxRedirects: 5,
+    },
     discord: {
       token,
       applicationId: snowflake(env, 'DISCORD_APPLICATION_ID'),

@@ -48,6 +48,12 @@ export interface DocentApi {
   reindex(): Promise<ReindexReport>;
   /** Validates an upload (name, type, size), saves it into the corpus and re-indexes. */
   addDocument(fileName: string, bytes: Buffer, contentType?: string): Promise<ReindexReport>;
+  /**
+   * Writes documents at corpus-relative paths (folders are created; `web/example.com-guide.md`)
+   * and re-indexes once, under one lock: the documents fetched from URLs. If the re-index fails,
+   * or skips one of them, every file is put back as it was.
+   */
+  writeDocuments(files: ReadonlyArray<{ source: string; bytes: Buffer }>, opts?: { purpose?: string }): Promise<ReindexReport>;
   /** Deletes a corpus document by its source path and re-indexes. */
   removeDocument(source: string): Promise<ReindexReport>;
   /**
@@ -114,7 +120,7 @@ import { listGenerationInfo, rollbackIndex, switchGeneration, type SwitchOptions
 import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, readPin, type LockHandle, type Manifest } from './index/store.js';
 import { corpusPath, entryKind, moveAside, putBack, removeDeadTemps, replaceFile } from './ingest/corpus-files.js';
 import { pidAlive } from './index/lock.js';
-import { displayName, safeCorpusPath, validateUpload } from './ingest/upload.js';
+import { displayName, safeCorpusPath, validateFileName, validateUpload } from './ingest/upload.js';
 import { silentLogger, type Logger } from './log.js';
 import { LoadedIndex } from './index/loaded-index.js';
 import { search } from './retrieval/search.js';
@@ -378,38 +384,49 @@ export class Docent implements DocentApi {
 
   /**
    * Changes the corpus and re-indexes under one lock, so no other build can index the change
-   * half-done. The file at `source` is resolved through real folders (never through a link out of
-   * the corpus) and moved aside, not deleted, until the re-index has succeeded; if anything fails
-   * it is put back (and the index too, if the failed change was already in it).
+   * half-done. Each file at `sources` is resolved through real folders (never through a link out
+   * of the corpus) and moved aside, not deleted, until the re-index has succeeded; if anything
+   * fails they are all put back (and the index too, if the failed change was already in it).
    */
   private async changeCorpus(
-    source: string,
+    sources: string | readonly string[],
     purpose: string,
-    steps: { prepare?: (target: string) => Promise<void>; write?: (target: string) => Promise<void>; check?: (r: ReindexReport) => void },
+    steps: { prepare?: (target: string, i: number) => Promise<void>; write?: (target: string, i: number) => Promise<void>; check?: (r: ReindexReport) => void },
   ): Promise<ReindexReport> {
+    const list = typeof sources === 'string' ? [sources] : sources;
     const lock = await acquireLock(this.config.indexDir, purpose);
     try {
-      const target = await corpusPath(this.config.corpusDir, source);
-      await steps.prepare?.(target);
-      let aside: string | null = null;
+      const targets: string[] = [];
+      for (const [i, source] of list.entries()) {
+        targets.push(await corpusPath(this.config.corpusDir, source));
+        await steps.prepare?.(targets[i], i);
+      }
+      const asides: Array<string | null> = [];
+      const putAllBack = async () => {
+        for (let i = asides.length - 1; i >= 0; i--) {
+          await putBack(targets[i], asides[i]).catch((e: unknown) => this.logger.error('could not put a corpus file back', { source: list[i], error: (e as Error).message }));
+        }
+      };
       let built = false;
       try {
-        aside = await moveAside(target);
-        await steps.write?.(target);
+        for (const [i, target] of targets.entries()) {
+          asides.push(await moveAside(target));
+          await steps.write?.(target, i);
+        }
       } catch (err) {
-        await putBack(target, aside).catch((e: unknown) => this.logger.error('could not put a corpus file back', { source, error: (e as Error).message }));
+        await putAllBack();
         throw diskFullError(err, this.config.corpusDir, `${purpose} failed and the corpus is as it was`) ?? err;
       }
       try {
         const report = await this.reindexUnder(lock, { purpose });
         built = true;
         steps.check?.(report);
-        if (aside) await fs.rm(aside, { force: true });
+        for (const aside of asides) if (aside) await fs.rm(aside, { force: true });
         return report;
       } catch (err) {
         // put the corpus back as it was (the previous index is still serving), and the index too
         // if the failed change was already in it
-        await putBack(target, aside).catch((e: unknown) => this.logger.error('could not put a corpus file back', { source, error: (e as Error).message }));
+        await putAllBack();
         if (built) await this.reindexUnder(lock, { purpose: `undo ${purpose}` }).catch(() => {});
         throw err;
       }
@@ -449,6 +466,26 @@ export class Docent implements DocentApi {
       check: (report) => {
         const bad = report.skipped.find((x) => x.source === source);
         if (bad) throw new UserError('UPLOAD_REJECTED', `${name} was not indexed: ${bad.message}`);
+      },
+    });
+  }
+
+  async writeDocuments(files: ReadonlyArray<{ source: string; bytes: Buffer }>, opts: { purpose?: string } = {}): Promise<ReindexReport> {
+    const sources = files.map((f) => f.source);
+    for (const source of sources) {
+      const named = validateFileName(path.posix.basename(source));
+      if (!named.ok || source.split('/').some((part) => !part || part.startsWith('.'))) throw new UserError('UPLOAD_REJECTED', named.ok ? `"${displayName(source)}" is not a plain corpus path.` : named.message);
+    }
+    if (new Set(sources).size !== sources.length) throw new UserError('UPLOAD_REJECTED', 'The same document path was given twice.');
+    return this.changeCorpus(sources, opts.purpose ?? `writing ${sources.length} documents`, {
+      prepare: async (target) => {
+        if ((await entryKind(target)) === 'folder') throw new UserError('UPLOAD_REJECTED', `The corpus has a folder at ${displayName(path.relative(this.config.corpusDir, target))}; nothing was written.`);
+        await fs.mkdir(path.dirname(target), { recursive: true });
+      },
+      write: (target, i) => replaceFile(target, files[i].bytes),
+      check: (report) => {
+        const bad = report.skipped.find((x) => sources.includes(x.source));
+        if (bad) throw new UserError('UPLOAD_REJECTED', `${bad.source} was not indexed: ${bad.message}; nothing was written.`);
       },
     });
   }

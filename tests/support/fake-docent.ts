@@ -285,6 +285,21 @@ export class FakeDocent implements DocentApi {
     });
   }
 
+  /** Like the real one: every file is in after one re-index (only Markdown and text here). */
+  async writeDocuments(files: ReadonlyArray<{ source: string; bytes: Buffer }>): Promise<ReindexReport> {
+    this.calls.push({ method: 'writeDocuments', args: [files] });
+    const added: string[] = [];
+    const changed: string[] = [];
+    for (const f of files) {
+      const text = f.bytes.toString('utf8');
+      (this.docs.has(f.source) ? changed : added).push(f.source);
+      this.docs.set(f.source, { source: f.source, title: /^title: (.*)$/m.exec(text)?.[1] ?? /^#\s+(.*)$/m.exec(text)?.[1] ?? f.source, text, indexedAt: new Date().toISOString() });
+    }
+    this.highest = ++this.gen;
+    const written = new Set(files.map((f) => f.source));
+    return report(this.generation, { added, changed, unchanged: [...this.docs.keys()].filter((k) => !written.has(k)), chunks: this.allChunks().length, embedded: files.length });
+  }
+
   async removeDocument(source: string): Promise<ReindexReport> {
     this.calls.push({ method: 'removeDocument', args: [source] });
     await this.pass('removeDocument', [source]);

@@ -107,3 +107,28 @@ describe('cliConfig', () => {
     expect(c.indexDir).toBe('/tmp/an index');
   });
 });
+
+describe('URL sources', () => {
+  it.each([
+    [undefined, null],
+    ['off', null],
+    ['30m', 1_800_000],
+    ['6h', 21_600_000],
+    ['1d', 86_400_000],
+    ['90s', 90_000],
+    ['1.5h', 5_400_000],
+  ])('GIVEN DOCENT_SYNC_INTERVAL=%s THEN the bot syncs every %s ms', (value, ms) => {
+    expect(loadConfig(value === undefined ? {} : { DOCENT_SYNC_INTERVAL: value }).urls.syncIntervalMs).toBe(ms);
+  });
+
+  it.each(['30', 'soon', '10s', '8d', '-5m'])('GIVEN DOCENT_SYNC_INTERVAL=%s THEN start-up names the variable and the expected form', (value) => {
+    expect(() => loadConfig({ DOCENT_SYNC_INTERVAL: value })).toThrow(`DOCENT_SYNC_INTERVAL: expected a duration from 1m to 7d such as 30m, 6h or 1d (s, m, h, d), or off, got "${value}"`);
+  });
+
+  it('GIVEN no URL variables THEN private addresses are refused, 50 sitemap pages, and the upload limit is the page limit', () => {
+    expect(loadConfig({}).urls).toEqual({ syncIntervalMs: null, sitemapMaxPages: 50, allowPrivate: false, maxBytes: 2 * 1024 * 1024, timeoutMs: 15_000, maxRedirects: 5 });
+    expect(loadConfig({ DISCORD_MAX_UPLOAD_BYTES: '4096' }).urls.maxBytes).toBe(4096);
+    expect(loadConfig({ DISCORD_MAX_UPLOAD_BYTES: '4096', DOCENT_URL_MAX_BYTES: '8192' }).urls.maxBytes).toBe(8192);
+    expect(() => loadConfig({ DOCENT_ALLOW_PRIVATE_URLS: 'sometimes' })).toThrow('DOCENT_ALLOW_PRIVATE_URLS: expected true or false, got "sometimes"');
+  });
+});

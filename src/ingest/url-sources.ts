@@ -1,0 +1,205 @@
+/**
+ * Documents from URLs, for every front end: `addUrl` (a page, or a sitemap's pages up to the cap)
+ * and `syncUrls` (every URL document fetched again with its validators). Pages are fetched under
+ * the guard and the limits (`fetch-url.ts`), turned into `web/*.md` documents (`web-document.ts`),
+ * and written through the pipeline's `writeDocuments`, which re-indexes once for all of them (only
+ * changed chunks are embedded). A page that fails is reported and, in a sync, keeps its last good
+ * copy.
+ */
+import type { Config } from '../config.js';
+import type { DocentApi, ReindexReport } from '../pipeline.js';
+import { fetchUrl, normalizeUrl, type Fetched, type FetchOptions } from './fetch-url.js';
+import { mayBeSitemap, parseSitemap } from './sitemap.js';
+import type { AddressClass, Resolver } from './url-guard.js';
+import { listWebDocuments, toWebDocument, webSourceFor, type WebDocumentInfo } from './web-document.js';
+
+export interface UrlSourcesDeps {
+  docent: Pick<DocentApi, 'writeDocuments'>;
+  config: Pick<Config, 'corpusDir' | 'maxFileBytes' | 'parseLimits' | 'urls'>;
+  /** DNS for the guard (default the system's). */
+  resolve?: Resolver;
+  /** Which addresses count as public (default: ipaddr.js's special-purpose ranges). */
+  classify?: (address: string) => AddressClass;
+  now?: () => Date;
+}
+
+export type PageStatus = 'added' | 'updated' | 'unchanged' | 'not-modified' | 'failed';
+
+export interface PageOutcome {
+  url: string;
+  status: PageStatus;
+  /** The corpus document (absent for a page that failed before it had one). */
+  source?: string;
+  title?: string;
+  /** For a failed page: URL_REFUSED_PRIVATE, URL_TOO_LARGE, URL_TIMEOUT, URL_HTTP_STATUS … */
+  code?: string;
+  message?: string;
+}
+
+export interface UrlRun {
+  pages: PageOutcome[];
+  /** A sitemap's page URLs past DOCENT_SITEMAP_MAX_PAGES, not fetched. */
+  overCap: string[];
+  /** Sitemaps an index listed that were not read (nested indexes, or the cap was already reached). */
+  sitemapsNotRead: string[];
+  /** The one re-index, when something was written. */
+  report: ReindexReport | null;
+}
+
+/** Pages fetched at once. */
+const CONCURRENCY = 4;
+
+function fetchOptions(deps: UrlSourcesDeps, extra: Partial<FetchOptions> = {}): FetchOptions {
+  const u = deps.config.urls;
+  return { maxBytes: u.maxBytes, timeoutMs: u.timeoutMs, maxRedirects: u.maxRedirects, allowPrivate: u.allowPrivate, resolve: deps.resolve, classify: deps.classify, ...extra };
+}
+
+async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+  return out;
+}
+
+interface Written {
+  outcome: PageOutcome;
+  file?: { source: string; bytes: Buffer };
+}
+
+/** One fetched page → its outcome and, when it is new or changed, the file to write. */
+async function pageToFile(deps: UrlSourcesDeps, page: Extract<Fetched, { status: 'ok' }>, existing: readonly WebDocumentInfo[], taken: Set<string>): Promise<Written> {
+  const doc = await toWebDocument(page, (deps.now ?? (() => new Date()))(), { ...deps.config.parseLimits, maxFileBytes: deps.config.maxFileBytes });
+  if (!doc.ok) return { outcome: { url: page.url, status: 'failed', code: doc.code, message: doc.message } };
+  const before = existing.find((d) => d.url === page.url);
+  const source = webSourceFor(page.url, existing, taken);
+  taken.add(source);
+  // fetched again but the same text (a server that ignores conditional requests): nothing to re-index
+  if (before && before.body === doc.value.body) return { outcome: { url: page.url, status: 'unchanged', source, title: doc.value.title } };
+  return { outcome: { url: page.url, status: before ? 'updated' : 'added', source, title: doc.value.title }, file: { source, bytes: doc.value.bytes } };
+}
+
+async function writeAll(deps: UrlSourcesDeps, written: Written[], purpose: string): Promise<ReindexReport | null> {
+  const files = written.flatMap((w) => (w.file ? [w.file] : []));
+  return files.length ? deps.docent.writeDocuments(files, { purpose }) : null;
+}
+
+/**
+ * Adds the page at `rawUrl` (or, for a sitemap, its pages up to DOCENT_SITEMAP_MAX_PAGES; a
+ * sitemap index is followed one level) to the corpus and re-indexes once. Re-adding a URL updates
+ * its document. Throws only what the pipeline's write throws (a busy index, a full disk).
+ */
+export async function addUrl(deps: UrlSourcesDeps, rawUrl: string, opts: { by?: string } = {}): Promise<UrlRun> {
+  const run: UrlRun = { pages: [], overCap: [], sitemapsNotRead: [], report: null };
+  const start = normalizeUrl(rawUrl);
+  if (!start.ok) {
+    run.pages.push({ url: rawUrl.trim().slice(0, 300), status: 'failed', code: start.code, message: start.message });
+    return run;
+  }
+  const first = await fetchUrl(start.value, fetchOptions(deps));
+  if (!first.ok) {
+    run.pages.push({ url: start.value, status: 'failed', code: first.code, message: first.message });
+    return run;
+  }
+  const page = first.value as Extract<Fetched, { status: 'ok' }>;
+  const existing = await listWebDocuments(deps.config.corpusDir);
+  const taken = new Set<string>();
+  const sitemap = mayBeSitemap(page.contentType, page.finalUrl) ? parseSitemap(page.bytes.toString('utf8')) : null;
+  let written: Written[];
+  if (!sitemap) {
+    written = [await pageToFile(deps, page, existing, taken)];
+  } else {
+    const urls = await sitemapPages(deps, sitemap, run);
+    const cap = deps.config.urls.sitemapMaxPages;
+    run.overCap = urls.slice(cap);
+    written = await mapLimited(urls.slice(0, cap), async (url): Promise<Written> => {
+      const r = await fetchUrl(url, fetchOptions(deps));
+      if (!r.ok) return { outcome: { url, status: 'failed', code: r.code, message: r.message } };
+      return pageToFile(deps, r.value as Extract<Fetched, { status: 'ok' }>, existing, taken);
+    });
+  }
+  run.pages.push(...written.map((w) => w.outcome));
+  run.report = await writeAll(deps, written, `${opts.by ?? 'adding'} ${start.value}`);
+  return run;
+}
+
+/** The page URLs of a sitemap; an index's sitemaps are read one level deep, until the cap is reached. */
+async function sitemapPages(deps: UrlSourcesDeps, sitemap: NonNullable<ReturnType<typeof parseSitemap>>, run: UrlRun): Promise<string[]> {
+  const cap = deps.config.urls.sitemapMaxPages;
+  const pages: string[] = [];
+  const add = (locs: string[]) => {
+    for (const loc of locs) {
+      const n = normalizeUrl(loc);
+      if (!n.ok) run.pages.push({ url: loc.slice(0, 300), status: 'failed', code: n.code, message: n.message });
+      else if (!pages.includes(n.value)) pages.push(n.value);
+    }
+  };
+  if (sitemap.kind === 'urlset') {
+    add(sitemap.locs);
+    return pages;
+  }
+  for (const [i, loc] of sitemap.locs.entries()) {
+    if (pages.length > cap) {
+      run.sitemapsNotRead.push(...sitemap.locs.slice(i));
+      break;
+    }
+    const r = await fetchUrl(loc, fetchOptions(deps));
+    if (!r.ok) {
+      run.pages.push({ url: loc.slice(0, 300), status: 'failed', code: r.code, message: `the sitemap ${r.message}` });
+      continue;
+    }
+    const child = r.value.status === 'ok' ? parseSitemap(r.value.bytes.toString('utf8')) : null;
+    if (child?.kind === 'urlset') add(child.locs);
+    else run.sitemapsNotRead.push(loc);
+  }
+  return pages;
+}
+
+/**
+ * Fetches every URL document again, sending its ETag and Last-Modified: a 304 (or the same text)
+ * changes nothing; changed pages are rewritten and then re-indexed once. A page that fails keeps
+ * its last good copy and is reported.
+ */
+export async function syncUrls(deps: UrlSourcesDeps, opts: { by?: string } = {}): Promise<UrlRun> {
+  const docs = await listWebDocuments(deps.config.corpusDir);
+  const taken = new Set<string>();
+  const written = await mapLimited(docs, async (doc): Promise<Written> => {
+    const r = await fetchUrl(doc.url, fetchOptions(deps, { etag: doc.etag, lastModified: doc.lastModified }));
+    if (!r.ok) return { outcome: { url: doc.url, status: 'failed', source: doc.source, code: r.code, message: r.message } };
+    if (r.value.status === 'not-modified') return { outcome: { url: doc.url, status: 'not-modified', source: doc.source } };
+    return pageToFile(deps, r.value, docs, taken);
+  });
+  const run: UrlRun = { pages: written.map((w) => w.outcome), overCap: [], sitemapsNotRead: [], report: null };
+  run.report = await writeAll(deps, written, opts.by ?? 'URL sync');
+  return run;
+}
+
+const STATUS_WORD: Record<PageStatus, string> = { added: 'added', updated: 'updated', unchanged: 'unchanged', 'not-modified': 'not modified (304)', failed: 'failed' };
+
+/**
+ * The outcome as lines of text: a head count, then one line per page that was added, updated or
+ * failed (a sync's unchanged pages are only counted), then what a sitemap's cap left out.
+ * `link` shows a URL (the bot wraps it in <> so Discord adds no preview); `name` a document path or title.
+ */
+export function describeUrlRun(run: UrlRun, fmt: { link?: (url: string) => string; name?: (s: string) => string } = {}): string[] {
+  const link = fmt.link ?? ((u: string) => u);
+  const name = fmt.name ?? ((s: string) => s);
+  const counts = (Object.keys(STATUS_WORD) as PageStatus[])
+    .map((s) => [s, run.pages.filter((p) => p.status === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${STATUS_WORD[s]}`);
+  const lines = [`${run.pages.length} page${run.pages.length === 1 ? '' : 's'}: ${counts.join(', ') || 'none'}.`];
+  for (const p of run.pages) {
+    if (p.status === 'added' || p.status === 'updated') lines.push(`  ${p.status === 'added' ? '+' : '~'} ${name(p.source!)} ← ${link(p.url)}${p.title ? ` (“${name(p.title)}”)` : ''}`);
+    else if (p.status === 'failed') lines.push(`  ✗ ${link(p.url)}: ${p.code} — ${p.message}${p.source ? ` (the last good copy, ${name(p.source)}, stays indexed)` : ''}`);
+  }
+  const more = (urls: string[]) => urls.slice(0, 5).map(link).join(', ') + (urls.length > 5 ? `, … ${urls.length - 5} more` : '');
+  if (run.overCap.length) lines.push(`Skipped ${run.overCap.length} page${run.overCap.length === 1 ? '' : 's'} past the sitemap cap (DOCENT_SITEMAP_MAX_PAGES): ${more(run.overCap)}`);
+  if (run.sitemapsNotRead.length) lines.push(`Not read: ${run.sitemapsNotRead.length} sitemap${run.sitemapsNotRead.length === 1 ? '' : 's'} of the index (nested indexes are not followed, and none after the cap): ${more(run.sitemapsNotRead)}`);
+  return lines;
+}

@@ -1,0 +1,180 @@
+/**
+ * A fetched page as a corpus document: `web/<host>-<path>.md`, Markdown whose front matter holds
+ * the page's `url`, `fetched_at`, `etag` and `last_modified` (what a re-sync sends back), and whose
+ * body is the page's text as the loaders would extract it (HTML through the HTML loader's
+ * extractor, a PDF through the isolated PDF reader, Markdown and plain text as they are). One
+ * format for every page: citations quote the text a reader sees on the page (which the link's
+ * text fragment then finds), the line numbers are the stored file's, and a rollback or a diff of
+ * the corpus shows readable text.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Result } from '../types.js';
+import { decodeTextBytes, hasPdfHeader } from './loaders/bytes.js';
+import { extractHtml } from './loaders/html.js';
+import { limitMessage, type ParseLimits } from './loaders/limits.js';
+import { loadYamlParser, parseMarkdown } from './loaders/markdown.js';
+import { extractPdfIsolated } from './loaders/pdf-isolate.js';
+
+/** The corpus folder URL documents live in; the sync only ever touches files here. */
+export const WEB_FOLDER = 'web';
+
+export type WebDocErrorCode = 'URL_UNSUPPORTED_TYPE' | 'URL_EMPTY' | 'URL_UNREADABLE' | 'URL_TOO_LARGE';
+
+/** A URL document in the corpus, as its front matter describes it. */
+export interface WebDocumentInfo {
+  /** Corpus-relative path (`web/example.com-guide.md`). */
+  source: string;
+  url: string;
+  fetchedAt: string;
+  etag?: string;
+  lastModified?: string;
+  /** The text after the front matter, to tell a changed page from one only fetched again. */
+  body: string;
+}
+
+export interface PageInput {
+  url: string;
+  bytes: Buffer;
+  contentType: string;
+  etag?: string;
+  lastModified?: string;
+}
+
+export interface WebDocument {
+  title: string;
+  body: string;
+  bytes: Buffer;
+}
+
+type Fail = { ok: false; code: WebDocErrorCode; message: string };
+const fail = (code: WebDocErrorCode, message: string): Fail => ({ ok: false, code, message });
+
+const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
+const MARKDOWN_TYPES = new Set(['text/markdown', 'text/x-markdown', 'text/md']);
+const PDF_TYPES = new Set(['application/pdf', 'application/x-pdf']);
+
+/** The page's text and title by its media type (or, for an unlabelled one, its path's extension). */
+async function pageText(page: PageInput, limits: ParseLimits): Promise<Result<{ text: string; title?: string; meta: Record<string, string> }, WebDocErrorCode>> {
+  const type = page.contentType;
+  const ext = path.posix.extname(new URL(page.url).pathname).toLowerCase();
+  const generic = !type || type === 'application/octet-stream' || type === 'binary/octet-stream';
+  if (PDF_TYPES.has(type) || (generic && (ext === '.pdf' || hasPdfHeader(page.bytes)))) {
+    if (!hasPdfHeader(page.bytes)) return fail('URL_UNREADABLE', `it was sent as ${type} but has no "%PDF-" header`);
+    const pdf = await extractPdfIsolated(page.bytes, limits);
+    if (!pdf.ok) return fail('URL_UNREADABLE', `the PDF could not be read: ${pdf.message} (${pdf.code})`);
+    return { ok: true, value: { text: pdf.text, title: pdf.title, meta: pdf.meta } };
+  }
+  const kind = HTML_TYPES.has(type) ? 'html'
+    : MARKDOWN_TYPES.has(type) ? 'md'
+    : type === 'text/plain' ? (ext === '.md' || ext === '.markdown' ? 'md' : 'txt')
+    : generic && (ext === '.html' || ext === '.htm') ? 'html'
+    : generic && (ext === '.md' || ext === '.markdown') ? 'md'
+    : generic && ext === '.txt' ? 'txt'
+    : null;
+  if (!kind) return fail('URL_UNSUPPORTED_TYPE', `it is ${type ? `of type ${type.slice(0, 60)}` : 'of no stated type'}; Docent reads HTML, Markdown, plain text and PDF pages`);
+  const decoded = decodeTextBytes(page.bytes);
+  if (!decoded.ok) return fail(decoded.code === 'EMPTY' ? 'URL_EMPTY' : 'URL_UNREADABLE', `the page ${decoded.message.replace(/^the (file|content) /, '')}`);
+  if (kind === 'html') {
+    const html = extractHtml(decoded.text);
+    return { ok: true, value: { text: html.text, title: html.title, meta: html.meta } };
+  }
+  if (kind === 'md') {
+    await loadYamlParser();
+    const md = parseMarkdown(decoded.text);
+    const { url: _ignored, ...meta } = md.meta;
+    return { ok: true, value: { text: decoded.text.slice(md.bodyStart), title: md.title, meta } };
+  }
+  return { ok: true, value: { text: decoded.text, meta: {} } };
+}
+
+/**
+ * The Markdown document for a fetched page, or why it cannot be one. `maxFileBytes` is the
+ * loaders' limit: a document the next re-index would skip is refused here instead.
+ */
+export async function toWebDocument(page: PageInput, fetchedAt: Date, limits: ParseLimits & { maxFileBytes: number }): Promise<Result<WebDocument, WebDocErrorCode>> {
+  let extracted;
+  try {
+    extracted = await pageText(page, limits);
+  } catch (err) {
+    return fail('URL_UNREADABLE', `the page could not be read: ${err instanceof Error ? err.message.slice(0, 200) : String(err)}`);
+  }
+  if (!extracted.ok) return extracted;
+  // controls other than tab and newline would make the stored file look binary to the loader
+  const body = extracted.value.text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trim();
+  if (!body) return fail('URL_EMPTY', 'the page has no text');
+  if (body.length > limits.maxTextChars) return fail('URL_TOO_LARGE', limitMessage.text(limits));
+  const u = new URL(page.url);
+  const title = (extracted.value.title ?? '').replace(/\s+/g, ' ').trim() || titleFromUrl(u);
+  const meta = extracted.value.meta;
+  const front: Record<string, string> = { title, url: page.url, fetched_at: fetchedAt.toISOString() };
+  if (page.etag) front.etag = page.etag;
+  if (page.lastModified) front.last_modified = page.lastModified;
+  for (const key of ['description', 'author', 'date'] as const) if (meta[key]) front[key] = meta[key];
+  const { stringify } = await import('yaml');
+  const text = `---\n${stringify(front, { lineWidth: 0 })}---\n${body}\n`;
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length > limits.maxFileBytes) return fail('URL_TOO_LARGE', `its text is ${bytes.length} bytes, over the DOCENT_MAX_FILE_BYTES limit`);
+  return { ok: true, value: { title, body, bytes } };
+}
+
+function titleFromUrl(u: URL): string {
+  const last = decodeSafe(u.pathname.split('/').filter(Boolean).at(-1) ?? '').replace(/\.[a-z0-9]+$/i, '').replace(/[-_]+/g, ' ').trim();
+  return last ? `${last.charAt(0).toUpperCase()}${last.slice(1)}` : u.host;
+}
+
+/**
+ * The URL documents in the corpus: `web/*.md` files whose front matter has a `url` and a
+ * `fetched_at` (another Markdown file there, or elsewhere, is never synced).
+ */
+export async function listWebDocuments(corpusDir: string): Promise<WebDocumentInfo[]> {
+  const dir = path.join(corpusDir, WEB_FOLDER);
+  const names = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  const out: WebDocumentInfo[] = [];
+  for (const e of names.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (!e.isFile() || e.name.startsWith('.') || !e.name.endsWith('.md')) continue;
+    const text = await fs.readFile(path.join(dir, e.name), 'utf8').catch(() => null);
+    if (text === null || !text.startsWith('---')) continue;
+    await loadYamlParser();
+    const md = parseMarkdown(text.replace(/\r\n?/g, '\n'));
+    const url = md.meta.url;
+    const fetchedAt = md.meta.fetched_at;
+    if (!url || !fetchedAt) continue;
+    out.push({
+      source: `${WEB_FOLDER}/${e.name}`,
+      url,
+      fetchedAt,
+      etag: md.meta.etag,
+      lastModified: md.meta.last_modified,
+      body: text.replace(/\r\n?/g, '\n').slice(md.bodyStart).trim(),
+    });
+  }
+  return out;
+}
+
+/**
+ * The corpus path for `url`: the document that already holds it (re-adding a URL updates its
+ * file), else `web/<host>-<path>.md` (`web/docs.example.com-guide-install.md`), with a short hash
+ * of the URL when the URL has a query or another URL already took that name.
+ */
+export function webSourceFor(url: string, existing: readonly WebDocumentInfo[], taken: ReadonlySet<string> = new Set()): string {
+  const same = existing.find((d) => d.url === url);
+  if (same) return same.source;
+  const u = new URL(url);
+  const host = u.host.toLowerCase().replace(/^www\./, '').replace(/:/g, '-');
+  const pathPart = decodeSafe(u.pathname).replace(/\.(html?|md|markdown|txt|pdf|php|aspx?)$/i, '').toLowerCase();
+  const slug = `${host}-${pathPart}`.replace(/[^a-z0-9.]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').replace(/\.{2,}/g, '.').slice(0, 80).replace(/[-.]+$/, '') || 'page';
+  const hash = createHash('sha256').update(url).digest('hex').slice(0, 8);
+  const plain = `${WEB_FOLDER}/${slug}.md`;
+  const used = new Set([...existing.map((d) => d.source), ...taken]);
+  return u.search || used.has(plain) ? `${WEB_FOLDER}/${slug}-${hash}.md` : plain;
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
