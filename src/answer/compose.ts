@@ -27,7 +27,14 @@ const LEANS_AFTER_OPENING = /^[^.,;:]{1,60},\s*(he|she|they|it)\b/i;
 const leans = (text: string) => ANAPHORIC.test(text) || LEANS_AFTER_OPENING.test(text);
 /** A demonstrative in the first clause that points back ("… failed at this endeavor", "As part of this merger, …"), not at a time ("this year"). */
 const REFERS_BACK = /^[^.,;:]{0,60}?\b(?:this|these|such)\s+(?!(?:year|years|week|month|day|time|quarter|century|decade|morning|season|way)\b)\p{L}{3,}/iu;
-const refersBack = (text: string) => ANAPHORIC.test(text) || REFERS_BACK.test(text);
+/**
+ * A sentence without a subject of its own that goes on describing the one before ("Built on Qwen
+ * models, integrated with DingTalk …"): it opens with a participle phrase and no subject follows.
+ */
+const ELLIPTICAL = /^(?:\p{L}+ed|built|made|known|held|run|led|born|written|given|taken|shown|grown|sold|seen|found|kept|set)\s+(?:on|in|by|for|with|as|at|from|to|under|into|around|over)\b/iu;
+const SUBJECT_AFTER_OPENING = /,\s+(?:the|a|an|this|that|these|those|its|their|his|her|it|he|she|they|we|\p{Lu}\p{L}+)\s+(?:\p{L}+\s+){0,3}?(?:is|are|was|were|has|have|had|will|would|can|could|\p{L}+ed|\p{L}+s)\b/u;
+const elliptical = (text: string) => ELLIPTICAL.test(text) && !SUBJECT_AFTER_OPENING.test(text);
+const refersBack = (text: string) => ANAPHORIC.test(text) || REFERS_BACK.test(text) || elliptical(text);
 
 export function shorten(text: string, max: number): string {
   if (text.length <= max) return text;

@@ -177,10 +177,17 @@ function softTypeBonus(a: QuestionAnalysis, u: Unit, W: ReaderWeights, questionW
     case 'definition': {
       const subj = a.subject.length ? a.subject : a.focus.map((f) => f.word);
       const lower = u.display.toLowerCase();
-      const at = subj.length ? lower.indexOf(subj[subj.length - 1]) : -1;
+      const last = subj[subj.length - 1];
+      const at = subj.length ? lower.indexOf(last) : -1;
       if (at < 0) return 0;
-      const after = lower.slice(at + subj[subj.length - 1].length, at + subj[subj.length - 1].length + 40);
-      return /^[’'s]*\s*(\(|,|—|–|:|-\s|\s(is|are|was|were|refers|means)\b)/.test(after) ? W.typeBonus : 0;
+      const after = lower.slice(at + last.length, at + last.length + 40);
+      // "X is …", "X (…)", "X — …", "X: …"; "X, …" is an apposition in a sentence, but only the
+      // next item in a table row or a list ("China Stack: Alibaba Token Hub, QClaw")
+      const enumerated = u.kind === 'row' || u.kind === 'list' || u.kind === 'headings';
+      if ((enumerated ? /^[’'s]*\s*(\(|—|–|:|-\s|\s(is|are|was|were|refers|means)\b)/ : /^[’'s]*\s*(\(|,|—|–|:|-\s|\s(is|are|was|were|refers|means)\b)/).test(after)) return W.typeBonus;
+      // "… a new business unit called X": the phrase before says what X is
+      const before = lower.slice(Math.max(0, at - 60), at);
+      return /\b(called|named|dubbed|known as|branded( as)?)\s+(the\s+)?([\p{L}\p{N}’'.-]+\s+){0,3}$/u.test(before) ? W.typeBonus : 0;
     }
     case 'reason':
       return REASON.test(u.text) ? W.typeBonus / 2 : 0;

@@ -246,3 +246,32 @@ describe('the reader follows a pronoun or a demonstrative to what it stands for'
     expect(r.answer.length).toBeLessThanOrEqual(500);
   });
 });
+
+describe('the reader on "what is X?"', () => {
+  const DOCS = {
+    'harbour.md':
+      '# Harbour services\n\n## Orca, the night ferry\n\nLaunched in May, Orca is the harbour’s overnight ferry service between the two piers. Built on a catamaran hull, equipped with bunks for long crossings, designed for quiet running.\n\nLast spring the port opened a maintenance yard called Larkspur Dock. Ferries are repaired there in winter.\n\n## Services by time of day\n\n| Service | Day | Night |\n|---|---|---|\n| Ferries | Gull, Heron | Orca, Larkspur Dock |\n',
+  };
+  let project: Awaited<ReturnType<typeof tempProject>>;
+  let docent: Docent;
+  beforeAll(async () => {
+    project = await tempProject(DOCS);
+    docent = await Docent.open(project.config());
+  });
+  afterAll(async () => {
+    await docent.close();
+    await project.cleanup();
+  });
+
+  it('is answered by the sentence that says what X is ("… a yard called X"), not by a table row that lists X among others', async () => {
+    const r = await docent.answer('What is Larkspur Dock?');
+    expect(r.answered).toBe(true);
+    expect(r.answer).toMatch(/^Last spring the port opened a maintenance yard called Larkspur Dock\. \[1\]/);
+  });
+
+  it('keeps the next sentence when it has no subject of its own and goes on describing X ("Built on …, equipped with …")', async () => {
+    const r = await docent.answer('What is Orca?');
+    expect(r.answered).toBe(true);
+    expect(r.answer).toMatch(/^Launched in May, Orca is the harbour’s overnight ferry service between the two piers\. \[1\] Built on a catamaran hull, equipped with bunks/);
+  });
+});
