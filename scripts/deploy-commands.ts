@@ -1,5 +1,5 @@
 /**
- * `npm run deploy-commands`: registers Docent's slash commands with Discord
+ * `npm run deploy-commands`: registers Docent's slash commands and its message command ("Add to Docent") with Discord
  * (in DISCORD_GUILD_ID when set — instant — otherwise globally, which can take up to an hour).
  */
 import { loadConfig } from '../src/config.js';
@@ -12,7 +12,7 @@ try {
   addSecret(config.discord.token);
   const r = await deployCommands(config);
   const where = r.scope === 'guild' ? `guild ${r.guildId}` : 'all servers (global; may take up to an hour to appear)';
-  process.stdout.write(`Registered ${r.names.length} commands for application ${r.applicationId} in ${where}: ${r.names.map((n) => '/' + n).join(' ')}\n`);
+  process.stdout.write(`Registered ${r.names.length} commands for application ${r.applicationId} in ${where}: ${r.labels.join(' ')}\n`);
 } catch (err) {
   const status = (err as { status?: number }).status;
   if (err instanceof UserError) process.stderr.write(`${err.message}\n`);

@@ -10,8 +10,8 @@ import type { CorpusWatcher } from '../ingest/watch.js';
 import { addSecret, type Logger } from '../log.js';
 import type { DocentApi } from '../pipeline.js';
 import type { AnswerResult } from '../types.js';
-import { commands as allCommands } from './command-list.js';
-import type { Command } from './commands/index.js';
+import { commands as allCommands, messageCommands } from './command-list.js';
+import type { Command, MessageCommand } from './commands/index.js';
 import type { AnswerRecord, BotContext } from './context.js';
 import { ConversationStore } from './conversations.js';
 import { DiscordStartError, TOKEN_MISSING_MESSAGE, tokenInvalidError } from './errors.js';
@@ -106,6 +106,7 @@ export function createBot(opts: CreateBotOptions): Bot {
     logger,
     client,
     commands: commandMap,
+    messageCommands: new Map<string, MessageCommand>(messageCommands.map((c) => [c.data.name, c])),
     conversations: new ConversationStore(),
     limiter: new AnswerLimiter(config.discord.rateLimitPerMinute, config.discord.maxInFlight),
     insights: undefined as unknown as InsightsStore, // opened in start()

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { DocentApi } from '../pipeline.js';
 import type { AnswerResult } from '../types.js';
-import type { Command } from './commands/index.js';
+import type { Command, MessageCommand } from './commands/index.js';
 import type { ConversationStore } from './conversations.js';
 import type { InsightsStore } from '../insights/store.js';
 import type { FeedbackSource } from './feedback.js';
@@ -27,6 +27,8 @@ export interface BotContext {
   logger: Logger;
   client: Client;
   commands: ReadonlyMap<string, Command>;
+  /** Message context-menu commands ("Add to Docent") by name. */
+  messageCommands: ReadonlyMap<string, MessageCommand>;
   conversations: ConversationStore;
   limiter: AnswerLimiter;
   /** The questions database: outcomes, votes, hand-offs, gaps (opened in `start()`). */

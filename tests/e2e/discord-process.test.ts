@@ -113,14 +113,15 @@ describe('npm run deploy-commands', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      `Registered 11 commands for application ${standIn.applicationId} in guild ${standIn.guildId}: /ask /sources /why /help /reindex /add /remove /rollback /gaps /stats /solved\n`,
+      `Registered 12 commands for application ${standIn.applicationId} in guild ${standIn.guildId}: /ask /sources /why /help /reindex /add /remove /rollback /gaps /stats /solved "Add to Docent" (message menu)\n`,
     );
     const reqs = standIn.requests.slice(after);
     expect(reqs[0].path).toBe('/api/v10/oauth2/applications/@me');
     const put = reqs.find((q) => q.method === 'PUT')!;
     expect(put.path).toBe(`/api/v10/applications/${standIn.applicationId}/guilds/${standIn.guildId}/commands`);
     const byName = Object.fromEntries((put.body as Array<{ name: string; default_member_permissions?: string | null }>).map((c) => [c.name, c]));
-    for (const mod of ['reindex', 'add', 'remove', 'rollback', 'gaps', 'stats']) expect(byName[mod].default_member_permissions).toBe('32');
+    for (const mod of ['reindex', 'add', 'remove', 'rollback', 'gaps', 'stats', 'Add to Docent']) expect(byName[mod].default_member_permissions).toBe('32');
+    expect(byName['Add to Docent']).toMatchObject({ type: 3, contexts: [0] });
     for (const open of ['ask', 'sources', 'why', 'help']) expect(byName[open].default_member_permissions ?? null).toBeNull();
   });
 

@@ -24,6 +24,7 @@ export const HELP_TEXT = [
   '• `/rollback [generation:<name>]` — switch back to the previous index generation, or to any kept one (also a newer one). The corpus is not re-indexed automatically until `/reindex` or its next change.',
   '• `/gaps` — the unanswered and 👎 questions, similar ones grouped, most asked first, with links.',
   '• `/stats [days:<n>]` — questions per day, answered share, 👍/👎, hand-offs, solved, top sources.',
+  '• **Add to Docent** (on a member’s answer: ⋯ → Apps) — save the question and that answer as a document; answers then cite it with a link to the message. `/remove` takes it out again.',
 ].join('\n');
 
 export default {

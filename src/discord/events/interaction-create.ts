@@ -44,6 +44,18 @@ async function handle(ctx: BotContext, interaction: Interaction): Promise<void> 
       return;
     }
     await command.execute(interaction, ctx);
+  } else if (interaction.isMessageContextMenuCommand()) {
+    const command = ctx.messageCommands.get(interaction.commandName);
+    if (!command) {
+      await interaction.reply(ephemeral('That command is not available any more.'));
+      return;
+    }
+    if (command.moderatorOnly && !isModerator(interaction, ctx.config.discord.moderatorRoleIds)) {
+      ctx.logger.info('moderator command refused', { command: interaction.commandName, userId: interaction.user.id });
+      await interaction.reply(ephemeral(NOT_MODERATOR_MESSAGE));
+      return;
+    }
+    await command.execute(interaction, ctx);
   } else if (interaction.isAutocomplete()) {
     await ctx.commands.get(interaction.commandName)?.autocomplete?.(interaction, ctx);
   } else if (interaction.isButton() && interaction.customId.startsWith(VOTE_PREFIX)) {

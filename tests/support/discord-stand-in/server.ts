@@ -384,6 +384,16 @@ export class DiscordStandIn {
     return this.injectInteraction(InteractionType.ApplicationCommandAutocomplete, data, opts);
   }
 
+  /**
+   * A message command (a message's ⋯ → Apps → `name`) is used on `target`: INTERACTION_CREATE of an
+   * application command of type Message. As Discord does, the target comes whole in `resolved`
+   * (its text too, whatever the bot's intents).
+   */
+  injectMessageCommand(opts: { name: string; target: APIMessage; user?: APIUser; permissions?: string; roles?: string[] }): InteractionState {
+    const data: Json = { id: snowflake(), name: opts.name, type: ApplicationCommandType.Message, target_id: opts.target.id, resolved: { messages: { [opts.target.id]: opts.target } } };
+    return this.injectInteraction(InteractionType.ApplicationCommand, data, { ...opts, channelId: opts.target.channel_id });
+  }
+
   /** A button on `message` is pressed (INTERACTION_CREATE, message component). */
   injectButton(opts: { customId: string; message: APIMessage; user?: APIUser; permissions?: string }): InteractionState {
     const data: Json = { custom_id: opts.customId, component_type: ComponentType.Button };
@@ -704,6 +714,13 @@ export class DiscordStandIn {
       const limit = Number(rec.query.limit ?? 50);
       const inChannel = [...this.messages.values()].filter((m) => m.channel_id === p![1]).reverse().slice(0, limit);
       return { status: 200, body: inChannel };
+    }
+    if (method === 'GET' && (p = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(route))) {
+      const m = this.messages.get(p[2]);
+      if (!m || m.channel_id !== p[1]) return { status: 404, body: { message: 'Unknown Message', code: 10008 } };
+      // as on the gateway: another member's text only with the Message Content intent (or when it mentions the bot)
+      const readable = m.author.id === this.botUser.id || m.mentions.some((u) => u.id === this.botUser.id) || (this.intents & GatewayIntentBits.MessageContent) !== 0;
+      return { status: 200, body: readable ? m : { ...m, content: '', embeds: [], attachments: [], components: [] } };
     }
     if (method === 'POST' && (p = /^\/channels\/(\d+)\/messages$/.exec(route))) {
       if (!this.channels.has(p[1])) return { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
