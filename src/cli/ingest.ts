@@ -5,9 +5,11 @@ import { diskFullError } from '../errors.js';
 import type { BuildProgress } from '../ingest/build.js';
 import { changedNames, corpusStatus, describeChanges } from '../ingest/freshness.js';
 import type { GenerationInfo, SwitchResult } from '../index/generations.js';
-import { Docent } from '../pipeline.js';
+import { Docent, type ReindexReport } from '../pipeline.js';
+import { inertName } from '../text/inert.js';
 import { readPin } from '../index/store.js';
 import type { Config } from '../config.js';
+import type { UrlRun } from '../ingest/url-sources.js';
 import { cliConfig, cliLogger, parseCli, runMain } from './common.js';
 
 const USAGE = `Usage
@@ -28,6 +30,13 @@ Options
   --keep-corpus  with --rollback or --generation: leave the corpus as it is; the generation
                  is pinned: if the corpus differs from it, ask/repl/the bot say so but do not
                  re-index until the next \`npm run ingest\` or the next change to the corpus
+  --add-url URL  fetch a page (HTML, Markdown, text or PDF) into the corpus as web/<host>-<path>.md,
+                 with its url, fetched_at, etag and last_modified in front matter, and re-index;
+                 a sitemap adds its pages (up to DOCENT_SITEMAP_MAX_PAGES). Re-adding a URL updates
+                 its document. May be given several times
+  --sync         fetch every URL document again (If-None-Match / If-Modified-Since); re-index
+                 once if any changed. A page that fails keeps its last good copy. Exit code 1
+                 when a page failed
   --quiet        no progress bar
   -h, --help
 
@@ -37,7 +46,10 @@ Examples
   npm run ingest -- --list
   npm run ingest -- --rollback
   npm run ingest -- --generation gen-000003
-  npm run ingest -- --generation gen-000003 --keep-corpus`;
+  npm run ingest -- --generation gen-000003 --keep-corpus
+  npm run ingest -- --add-url https://docs.example.com/guide/install
+  npm run ingest -- --add-url https://docs.example.com/sitemap.xml
+  npm run ingest -- --sync`;
 
 const STAGE: Record<BuildProgress['stage'], string> = { load: 'reading', chunk: 'chunking', embed: 'embedding', index: 'indexing', write: 'writing' };
 
@@ -50,14 +62,16 @@ await runMain(async () => {
     generation: { type: 'string' },
     'keep-corpus': { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
+    'add-url': { type: 'string', multiple: true },
+    sync: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   }, USAGE);
   if (!args) return;
   const v = args.values;
   if (v.help) return void process.stdout.write(USAGE + '\n');
-  if ([v.list, v.rollback, v.generation !== undefined].filter(Boolean).length > 1) {
-    process.stderr.write(`error: use one of --list, --rollback and --generation\n\n${USAGE}\n`);
+  if ([v.list, v.rollback, v.generation !== undefined, v['add-url'] !== undefined, v.sync].filter(Boolean).length > 1) {
+    process.stderr.write(`error: use one of --list, --rollback, --generation, --add-url and --sync\n\n${USAGE}\n`);
     process.exitCode = 2;
     return;
   }
@@ -76,6 +90,7 @@ await runMain(async () => {
     process.stdout.write(`${head}\n${restored ? `${restored}\n` : ''}${await afterSwitch(config, r)}\n`);
     return;
   }
+  if (v['add-url'] !== undefined || v.sync) return void (await urlSources(config, v['add-url'] ?? []));
   const logger = cliLogger(config);
   const embeddings = await createEmbeddings(config);
   const tty = process.stderr.isTTY && !v.quiet;
@@ -95,8 +110,31 @@ await runMain(async () => {
     throw diskFullError(err, config.indexDir, 'the re-index failed and the index is as it was') ?? err;
   });
   bar?.stop();
+  process.stdout.write(buildSummary(r).join('\n') + '\n');
+});
+
+/** `--add-url` and `--sync`: through the pipeline's writeDocuments, as /add url: and the bot's sync. */
+async function urlSources(config: Config, urls: string[]): Promise<void> {
+  const { addUrl, describeUrlRun, syncUrls } = await import('../ingest/url-sources.js');
+  const docent = await Docent.open(config, { logger: cliLogger(config) });
+  const print = (head: string, run: UrlRun) => {
+    const [count, ...lines] = describeUrlRun(run, { name: inertName });
+    const build = run.report ? buildSummary(run.report) : ['Nothing to write: the index stays as it is.'];
+    process.stdout.write([`${head} ${count}`, ...lines, ...build].join('\n') + '\n');
+    if (run.pages.some((p) => p.status === 'failed')) process.exitCode = 1;
+  };
+  try {
+    for (const url of urls) print(`Add ${url}:`, await addUrl({ docent, config }, url, { by: 'npm run ingest -- --add-url' }));
+    if (!urls.length) print('URL sync:', await syncUrls({ docent, config }, { by: 'npm run ingest -- --sync' }));
+  } finally {
+    await docent.close();
+  }
+}
+
+/** What a build did, as `npm run ingest` prints it. */
+function buildSummary(r: ReindexReport): string[] {
   const files = r.added.length + r.changed.length + r.unchanged.length;
-  const out = [
+  return [
     r.noChange
       ? `Index is up to date (${r.generation}): nothing changed, nothing re-embedded.`
       : `Built ${r.generation}: ${r.chunks} chunks, ${r.embedded} embedded, ${r.chunks - r.embedded} reused.`,
@@ -104,8 +142,7 @@ await runMain(async () => {
     ...(r.skipped.length ? [`Skipped ${r.skipped.length}:`, ...r.skipped.map((s) => `  ${s.source}: ${s.message} (${s.code})`)] : []),
     `Time: ${(r.ms / 1000).toFixed(2)} s`,
   ];
-  process.stdout.write(out.join('\n') + '\n');
-});
+}
 
 /** What a switch did to the corpus: "Restored the corpus to gen-000002: 1 put back (a.md); 1 set aside (b.md) in …", or why not; null when nothing was needed. */
 function restoreLine(config: Config, r: SwitchResult): string | null {

@@ -22,6 +22,7 @@ import { InsightsStore } from '../insights/store.js';
 import { startGapRecheck } from './insights.js';
 import { AnswerLimiter } from './limiter.js';
 import { NO_MENTIONS } from './safe-send.js';
+import { startUrlSync, type Schedule, type UrlSync } from './url-sync.js';
 
 export interface CreateBotOptions {
   config: Config;
@@ -31,6 +32,8 @@ export interface CreateBotOptions {
   openThreads?: boolean;
   /** Extra discord.js client options (tests lower timeouts). */
   clientOptions?: Partial<ClientOptions>;
+  /** Runs the URL sync every DOCENT_SYNC_INTERVAL (default `setInterval`; tests fire it themselves). */
+  schedule?: Schedule;
 }
 
 export interface Bot {
@@ -44,6 +47,8 @@ export interface Bot {
   idle(): Promise<void>;
   /** The corpus watcher once started (null with DOCENT_WATCH=off or before `start()`). */
   readonly corpusWatch: CorpusWatcher | null;
+  /** The URL sync once started (null without DOCENT_SYNC_INTERVAL or before `start()`). */
+  readonly urlSync: UrlSync | null;
 }
 
 /** The fewest intents that work; Message Content only when enabled (mentions and DMs work without). */
@@ -147,11 +152,15 @@ export function createBot(opts: CreateBotOptions): Bot {
 
   let stopped = false;
   let corpusWatch: CorpusWatcher | null = null;
+  let urlSync: UrlSync | null = null;
   return {
     client,
     context,
     get corpusWatch() {
       return corpusWatch;
+    },
+    get urlSync() {
+      return urlSync;
     },
     async start() {
       const token = config.discord.token;
@@ -185,12 +194,15 @@ export function createBot(opts: CreateBotOptions): Bot {
       await ready;
       // re-indexes on its own when the corpus changes, and tells the moderator channel
       if (!stopped) corpusWatch = startCorpusWatch(context);
+      // fetches the URL documents again every DOCENT_SYNC_INTERVAL, and tells the moderator channel
+      if (!stopped) urlSync = startUrlSync(context, { track, schedule: opts.schedule });
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       stopForgetting?.();
       stopRecheck?.();
+      urlSync?.stop();
       await corpusWatch?.close();
       await client.destroy();
       await context.insights?.close().catch((err: unknown) => logger.warn('could not close the questions database', { err }));

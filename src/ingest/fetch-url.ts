@@ -122,7 +122,7 @@ async function follow(url: string, opts: FetchOptions, signal: AbortSignal): Pro
       }
       if (res.status < 200 || res.status > 299) {
         await res.body?.cancel().catch(() => {});
-        return fail('URL_HTTP_STATUS', `the server answered ${res.status}${res.statusText ? ` ${res.statusText.slice(0, 60)}` : ''}`);
+        return fail('URL_HTTP_STATUS', `the server answered ${res.status}${reason(res.statusText)}`);
       }
       const body = await readLimited(res, opts.maxBytes);
       if (!body.ok) return body;
@@ -186,6 +186,12 @@ function networkReason(err: unknown): string {
     if (e.message) reason = e.message;
   }
   return reason.slice(0, 200);
+}
+
+/** A status line's reason phrase as the server sent it, cut to plain words (it is shown to moderators). */
+function reason(text: string): string {
+  const t = text.replace(/[^\w .,'-]/g, '').slice(0, 60).trim();
+  return t ? ` ${t}` : '';
 }
 
 function seconds(ms: number): string {

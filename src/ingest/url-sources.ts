@@ -144,7 +144,7 @@ async function sitemapPages(deps: UrlSourcesDeps, sitemap: NonNullable<ReturnTyp
     return pages;
   }
   for (const [i, loc] of sitemap.locs.entries()) {
-    if (pages.length > cap) {
+    if (pages.length >= cap) {
       run.sitemapsNotRead.push(...sitemap.locs.slice(i));
       break;
     }

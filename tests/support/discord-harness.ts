@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config, type Env } from '../../src/config.js';
 import { createBot, type Bot } from '../../src/discord/bot.js';
+import type { Schedule } from '../../src/discord/url-sync.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import type { DocentApi } from '../../src/pipeline.js';
 import { DiscordStandIn, type RecordedRequest, type StandInOptions } from './discord-stand-in/index.js';
@@ -49,6 +50,8 @@ export async function startHarness<D extends DocentApi = FakeDocent>(
     docent?: (config: Config, logger: Logger) => Promise<D> | D;
     openThreads?: boolean;
     standIn?: StandInOptions;
+    /** The URL sync's timer (tests capture the pass and fire it themselves). */
+    schedule?: Schedule;
   } = {},
 ): Promise<Harness<D>> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'docent-discord-'));
@@ -58,7 +61,7 @@ export async function startHarness<D extends DocentApi = FakeDocent>(
   const logs: string[] = [];
   const logger = createLogger({ level: 'debug', write: (line) => logs.push(line) });
   const docent = (opts.docent ? await opts.docent(config, logger) : new FakeDocent()) as D;
-  const bot = createBot({ config, docent, logger, openThreads: opts.openThreads });
+  const bot = createBot({ config, docent, logger, openThreads: opts.openThreads, schedule: opts.schedule });
   await bot.start();
   return {
     standIn,

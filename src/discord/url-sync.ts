@@ -1,0 +1,71 @@
+/**
+ * The bot keeps URL documents in sync (DOCENT_SYNC_INTERVAL): every interval it fetches each one
+ * again with its validators (`syncUrls`), re-indexes once when pages changed, and posts a summary
+ * to the moderator channel, as the corpus watcher does for its re-indexes. A pass where nothing
+ * changed posts nothing; failures are posted when they differ from the last ones posted, not on
+ * every pass. One pass at a time; a pass is never a crash.
+ */
+import { isUserError } from '../errors.js';
+import { syncUrls, describeUrlRun, type UrlRun } from '../ingest/url-sources.js';
+import { inertName } from '../text/inert.js';
+import { notifyModerators } from './answer-flow.js';
+import type { BotContext } from './context.js';
+import { renderReport } from './format.js';
+
+/** Runs `fn` every `ms`; returns a function that stops it. Injectable so tests fire a pass themselves. */
+export type Schedule = (fn: () => void, ms: number) => () => void;
+
+export const intervalSchedule: Schedule = (fn, ms) => {
+  const timer = setInterval(fn, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
+export interface UrlSync {
+  /** One sync pass now (or the one already running); resolves with its outcome, or null when it could not run. */
+  runNow(): Promise<UrlRun | null>;
+  stop(): void;
+}
+
+/** A run's lines for Discord: URLs in <…> (no link previews), titles and paths inert. */
+export function describeUrlRunForDiscord(run: UrlRun): string {
+  return describeUrlRun(run, { link: (u) => `<${u}>`, name: (s) => `\`${inertName(s)}\`` }).join('\n');
+}
+
+/** Starts the timer when DOCENT_SYNC_INTERVAL is set; null otherwise. */
+export function startUrlSync(ctx: BotContext, opts: { track: (work: Promise<unknown>) => void; schedule?: Schedule }): UrlSync | null {
+  const ms = ctx.config.urls.syncIntervalMs;
+  if (ms === null) return null;
+  let running: Promise<UrlRun | null> | null = null;
+  let lastFailures = '';
+  const pass = async (): Promise<UrlRun | null> => {
+    let run: UrlRun;
+    try {
+      run = await syncUrls({ docent: ctx.docent, config: ctx.config }, { by: 'URL sync (DOCENT_SYNC_INTERVAL)' });
+    } catch (err) {
+      // a busy index or a full disk: nothing was written, the next pass tries again
+      ctx.logger.warn('URL sync could not write its changes', { err });
+      await notifyModerators(ctx, `🔄 URL sync: the changed pages could not be written — ${isUserError(err) ? err.message : 'an unexpected error (logged)'}. The next pass tries again.`);
+      return null;
+    }
+    const failed = run.pages.filter((p) => p.status === 'failed');
+    const failures = failed.map((p) => `${p.url} ${p.code}`).sort().join('\n');
+    ctx.logger.info('URL sync', { pages: run.pages.length, changed: run.pages.filter((p) => p.status === 'updated').length, failed: failed.length, generation: run.report?.generation });
+    const changed = run.report !== null && !run.report.noChange;
+    if (changed || failures !== lastFailures) {
+      lastFailures = failures;
+      const text = `🔄 URL sync: ${describeUrlRunForDiscord(run)}`;
+      await notifyModerators(ctx, run.report ? `${text}\n${renderReport('Re-indexed', run.report)}` : text);
+    }
+    return run;
+  };
+  const runNow = () => {
+    if (!running) {
+      running = pass().finally(() => (running = null));
+      opts.track(running);
+    }
+    return running;
+  };
+  const stop = (opts.schedule ?? intervalSchedule)(() => void runNow(), ms);
+  return { runNow, stop };
+}
