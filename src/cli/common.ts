@@ -8,6 +8,7 @@ import { createLogger, redact, type Logger } from '../log.js';
 import type { DocentApi, Freshness } from '../pipeline.js';
 import type { AnswerResult } from '../types.js';
 import { inertName } from '../text/inert.js';
+import { citationLink } from '../text/text-fragment.js';
 
 /** Parses argv; on a bad option prints the message and usage, sets exitCode 2 and returns null. */
 export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
@@ -55,7 +56,7 @@ export function toJson(r: AnswerResult, id?: unknown) {
     answer: r.answer,
     ...(r.refusal ? { refusal: r.refusal } : {}),
     ...(r.analysis ? { analysis: r.analysis } : {}),
-    citations: r.citations.map((c) => ({ n: c.n, source: c.source, title: c.title, section: c.section, lines: c.lines, quote: c.quote, ...(c.url ? { url: c.url } : {}) })),
+    citations: r.citations.map((c) => ({ n: c.n, source: c.source, title: c.title, section: c.section, lines: c.lines, quote: c.quote, ...(c.url ? { url: c.url, link: citationLink(c) } : {}) })),
     retrieved: r.retrieved.map((h) => ({ chunkId: h.chunk.id, source: h.chunk.source, text: h.chunk.text, score: round(h.score) })),
     ms: r.ms,
   };
@@ -76,7 +77,7 @@ export function formatAnswer(r: AnswerResult): string {
     lines.push('Sources:');
     for (const c of r.citations) {
       // a link is an http(s) URL normalised at load (no control characters): printed as it is, to be opened
-      const link = c.url ? ` — ${c.url}` : '';
+      const link = c.url ? ` — ${citationLink(c)}` : '';
       lines.push(`  [${c.n}] ${inertName(c.title)}${c.section ? ` › ${inertName(c.section)}` : ''} — ${inertName(c.source)}, lines ${c.lines[0]}–${c.lines[1]}${link}`);
       lines.push(`      “${c.quote.length > 300 ? c.quote.slice(0, 299) + '…' : c.quote}”`);
     }

@@ -11,6 +11,7 @@ import { renderRefusal } from '../answer/refusal.js';
 import type { CorpusStatus, Freshness, ReindexReport, SourceInfo } from '../pipeline.js';
 import { redact } from '../log.js';
 import { inertName, inertText, maskedLink } from '../text/inert.js';
+import { citationLink } from '../text/text-fragment.js';
 import type { AnswerResult, Citation } from '../types.js';
 import { splitMessage } from './split-message.js';
 
@@ -58,7 +59,9 @@ const MAX_LINK_CHARS = 600;
 export function citationField(c: Citation): APIEmbedField {
   const name = truncate(`[${c.n}] ${inertName(c.title)}`, LIMITS.fieldName);
   // the document's own link (front matter url:): the title, clickable; field names cannot hold links
-  const link = c.url ? maskedLink(truncate(c.title, 100), c.url) : null;
+  // (a web page's with a text fragment that scrolls to the quote)
+  const url = citationLink(c);
+  const link = url ? maskedLink(truncate(c.title, 100), url) : null;
   const head = [
     link && link.length <= MAX_LINK_CHARS ? `🔗 ${link}` : '',
     c.section ? `§ ${truncate(inertName(c.section), 200)}` : '',

@@ -101,7 +101,7 @@ describe('a cited document with a link (front matter url:)', () => {
     const title = 'a] [x](https://evil.test) <@&1> \\';
     const field = citationField({ ...cite(1), title, url: 'https://example.test/wiki/A_(b)' });
     const line = field.value.split('\n')[0];
-    expect(line).toBe('🔗 [a\uFF3D \uFF3Bx\uFF3D\u200B(https://evil.test) <\u200B@&1> \\](https://example.test/wiki/A_%28b%29)');
+    expect(line).toBe('🔗 [a\uFF3D \uFF3Bx\uFF3D\u200B(https://evil.test) <\u200B@&1> \\](https://example.test/wiki/A_%28b%29#:~:text=A%20quoted%20line.)');
     // exactly one link target, the document's
     expect(line.match(/\]\(/g)).toHaveLength(1);
   });

@@ -32,4 +32,12 @@ describe('formatAnswer (the CLI and REPL answer)', () => {
     expect(json.citations[0]).toMatchObject({ n: 1, url: 'https://discord.com/channels/1/2/3' });
     expect(json.citations[1]).not.toHaveProperty('url');
   });
+
+  it('GIVEN a citation of a web page THEN the CLI prints its link with a text fragment to the quote, and --json has the link beside the url', () => {
+    const c = { n: 1, source: 'web/docs.example.com-birds.md', title: 'Birds', section: '', lines: [9, 9] as [number, number], quote: 'Kestrels hover, then dive.', chunkId: 'c1', url: 'https://docs.example.com/birds' };
+    const r: AnswerResult = { question: 'q', answered: true, answer: 'Kestrels hover, then dive. [1]', citations: [c], retrieved: [], closest: [], generation: 'g1', ms: 1 };
+    const link = 'https://docs.example.com/birds#:~:text=Kestrels%20hover%2C%20then%20dive.';
+    expect(formatAnswer(r).split('\n')).toContain(`  [1] Birds — web/docs.example.com-birds.md, lines 9–9 — ${link}`);
+    expect(toJson(r).citations[0]).toMatchObject({ url: 'https://docs.example.com/birds', link });
+  });
 });
