@@ -241,6 +241,8 @@ export function analyzeQuestion(question: string, ctx: AnalysisContext): Questio
     if (isStopword(t.lower) || known(t.lower) || /\d/.test(t.lower)) continue;
     // a correction must be more common in English than the typed word, unless the typed word is
     // known nowhere (spec 1: not in the word table either), as a misspelt name is ("Geegen" → "gegeen")
+    // and a word as common as "head" is what was meant, not a typo of a document word ("had")
+    if (spec && spec(t.lower) < W.correctionMinSpecificity) continue;
     const fixed = correctTypo(t.lower, ctx.vocab, (cand) => !spec || spec(t.lower) >= 1 || spec(t.lower) - spec(cand) >= W.correctionSpecificityGap);
     if (fixed) {
       corrections.push({ from: t.lower, to: fixed });

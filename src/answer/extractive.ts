@@ -61,6 +61,12 @@ function nearestWord(index: LoadedIndex, wv: WordVectors): (w: string) => number
   };
 }
 
+/**
+ * Answer types only an amount answers: words about the thing priced do not say its price. (A count
+ * may be a word: "how many people were on the flight" → "unmanned", "how many voters" → "a majority".)
+ */
+const QUANTITIES: ReadonlySet<string> = new Set(['money']);
+
 export function analyzeFor(question: string, index: LoadedIndex, embeddings: EmbeddingsInterface, weights: ReaderWeights = DEFAULT_WEIGHTS): QuestionAnalysis {
   const wv = hasWordVectors(embeddings) ? embeddings : null;
   return analyzeQuestion(question, {
@@ -167,9 +173,12 @@ export async function extractAnswer(
   }
   eligible.sort((a, b) => b.score - a.score);
   let best: Scored | undefined = eligible[0];
-  if (strict && (!best || best.support < W.typedThreshold)) {
+  // the question's subject, as the documents know it ("who is the head of X": no document says "head")
+  const subjectKnown = analysis.subject.every((w) => analysis.focus.find((f) => f.word === w)?.known ?? true);
+  if (strict && (!best || best.support < W.typedThreshold) && !QUANTITIES.has(analysis.type) && subjectKnown) {
     // no unit holds the kind of answer asked; a unit that says nearly all the question says
-    // still answers ("When does immunodeficiency occur?" → "… when the immune system is less active …")
+    // still answers ("When does immunodeficiency occur?" → "… when the immune system is less active …"),
+    // except where only an amount answers (QUANTITIES) or what is asked about is a word no document uses
     const strong = scored.filter((s) => s.constraintsMet && s.kind !== 'list' && s.support >= W.strongSupport).sort((a, b) => b.score - a.score)[0];
     if (strong) best = strong;
   }

@@ -41,6 +41,11 @@ export interface ReaderWeights {
   nameCapRatio: number;
   /** Typo correction: the corrected word must be this much more common in English than the typed one. */
   correctionSpecificityGap: number;
+  /**
+   * Typo correction: a typed word at least this common in English (specificity below it: about
+   * the 8,000 most common words) is taken as meant ("head" is not a typo of "had").
+   */
+  correctionMinSpecificity: number;
 }
 
 export const DEFAULT_WEIGHTS: ReaderWeights = {
@@ -64,4 +69,5 @@ export const DEFAULT_WEIGHTS: ReaderWeights = {
   synonymCosine: 0.8,
   nameCapRatio: 0.8,
   correctionSpecificityGap: 0.15,
+  correctionMinSpecificity: 0.7,
 };

@@ -275,3 +275,24 @@ describe('the reader on "what is X?"', () => {
     expect(r.answer).toMatch(/^Launched in May, Orca is the harbour’s overnight ferry service between the two piers\. \[1\] Built on a catamaran hull, equipped with bunks/);
   });
 });
+
+describe('the reader on questions the documents do not answer', () => {
+  const DOCS = {
+    'tools.md': '# The Tern toolkit\n\nThe Tern toolkit ships a command-line client and a web console for harbour pilots. Its console shows tide tables and berth bookings.\n',
+  };
+  let project: Awaited<ReturnType<typeof tempProject>>;
+  let docent: Docent;
+  beforeAll(async () => {
+    project = await tempProject(DOCS);
+    docent = await Docent.open(project.config());
+  });
+  afterAll(async () => {
+    await docent.close();
+    await project.cleanup();
+  });
+
+  it('a price question is refused when no passage holds an amount, however much of its other words a passage says', async () => {
+    const r = await docent.answer('What is the price of the Tern toolkit web console?');
+    expect(r.answered).toBe(false);
+  });
+});

@@ -6,14 +6,15 @@ import { stem, words } from '../../../src/text/words.js';
 // a small corpus stands in for the documents: the analysis only needs their words
 const DOC = `Alibaba's CEO Eddie Wu projected $100B in revenue. The Qwen app launched in November 2025.
 Wukong is Alibaba's enterprise AI platform, integrated with DingTalk. Alipay handles payments.
-Alibaba Token Hub is a new business unit. Operating income dropped 74%.`;
+Alibaba Token Hub is a new business unit. Operating income dropped 74%. It had grown before.`;
 const vocab = buildVocabulary([DOC]);
 const df = new Map<string, number>();
 for (const w of words(DOC)) df.set(stem(w), 1);
 // English word frequency as the GloVe table gives it (0 common … 1 rare or unknown), for the
 // words these tests use
-const COMMON = new Set('the what when three pillars compute launch launched data centers spend sacrifice willing margins profit fall users apple announce subscription cost base based'.split(' '));
-const ctx: AnalysisContext = { vocab, df: (t) => df.get(t) ?? 0, specificity: (w) => (COMMON.has(w) ? 0.4 : 0.95) };
+const COMMON = new Set('the what when three pillars compute launch launched data centers spend sacrifice willing margins profit fall users apple announce subscription cost base based head'.split(' '));
+const VERY_COMMON = new Set(['the', 'what', 'when', 'had']);
+const ctx: AnalysisContext = { vocab, df: (t) => df.get(t) ?? 0, specificity: (w) => (VERY_COMMON.has(w) ? 0.25 : COMMON.has(w) ? 0.45 : 0.95) };
 const analyse = (q: string) => analyzeQuestion(q, ctx);
 
 describe('question analysis: expected answer type', () => {
@@ -90,6 +91,13 @@ describe('question analysis: lowercase, typos and unknown subjects', () => {
     expect(a.type).toBe('date');
     expect(a.text).toBe('when did the qwen app launch');
     expect(analyse('waht is wukong').corrections).toEqual([{ from: 'waht', to: 'what' }]);
+  });
+
+  it('takes a common English word as meant, even one letter from a word the documents use ("head" is not "had")', () => {
+    const a = analyse('Who is the head of Alibaba Token Hub?');
+    expect(a.corrections).toEqual([]);
+    expect(a.subject).toEqual(['head']);
+    expect(a.focus.find((f) => f.word === 'head')?.known).toBe(false);
   });
 
   it('does not "correct" an inflection or a word the documents use', () => {
