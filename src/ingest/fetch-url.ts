@@ -45,6 +45,8 @@ export type Fetched =
       bytes: Buffer;
       /** The media type, lower case, without parameters ('' when the server sent none). */
       contentType: string;
+      /** The `charset` parameter of the content type, lower case, when there is one. */
+      charset?: string;
       etag?: string;
       lastModified?: string;
     };
@@ -134,6 +136,7 @@ async function follow(url: string, opts: FetchOptions, signal: AbortSignal): Pro
           finalUrl: current.href,
           bytes: body.value,
           contentType: (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase(),
+          charset: /;\s*charset="?([\w.:-]+)"?/i.exec(res.headers.get('content-type') ?? '')?.[1]?.toLowerCase(),
           etag: res.headers.get('etag') ?? undefined,
           lastModified: res.headers.get('last-modified') ?? undefined,
         },

@@ -38,6 +38,7 @@ export interface PageInput {
   url: string;
   bytes: Buffer;
   contentType: string;
+  charset?: string;
   etag?: string;
   lastModified?: string;
 }
@@ -74,7 +75,7 @@ async function pageText(page: PageInput, limits: ParseLimits): Promise<Result<{ 
     : generic && ext === '.txt' ? 'txt'
     : null;
   if (!kind) return fail('URL_UNSUPPORTED_TYPE', `it is ${type ? `of type ${type.slice(0, 60)}` : 'of no stated type'}; Docent reads HTML, Markdown, plain text and PDF pages`);
-  const decoded = decodeTextBytes(page.bytes);
+  const decoded = decodeTextBytes(toUtf8(page.bytes, page.charset));
   if (!decoded.ok) return fail(decoded.code === 'EMPTY' ? 'URL_EMPTY' : 'URL_UNREADABLE', `the page ${decoded.message.replace(/^the (file|content) /, '')}`);
   if (kind === 'html') {
     const html = extractHtml(decoded.text);
@@ -87,6 +88,16 @@ async function pageText(page: PageInput, limits: ParseLimits): Promise<Result<{ 
     return { ok: true, value: { text: decoded.text.slice(md.bodyStart), title: md.title, meta } };
   }
   return { ok: true, value: { text: decoded.text, meta: {} } };
+}
+
+/** The bytes as UTF-8: a page in another charset the server named (latin1, windows-1252, Shift_JIS …) is decoded first. */
+function toUtf8(bytes: Buffer, charset: string | undefined): Buffer {
+  if (!charset || /^(utf-?8|us-ascii|ascii)$/i.test(charset)) return bytes;
+  try {
+    return Buffer.from(new TextDecoder(charset).decode(bytes), 'utf8');
+  } catch {
+    return bytes; // a charset Node does not know: read as UTF-8, which says so if it is not
+  }
 }
 
 /**

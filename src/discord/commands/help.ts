@@ -19,7 +19,7 @@ export const HELP_TEXT = [
   '',
   '**Moderators** (Manage Server permission or a moderator role)',
   '• `/reindex` — re-read the corpus and index what changed (answers keep working meanwhile).',
-  '• `/add file:<attachment>` — add or replace a document (.md, .txt, .html, .pdf).',
+  '• `/add file:<attachment>` — add or replace a document (.md, .txt, .html, .pdf); `/add url:<page or sitemap>` — fetch a web page (or a sitemap’s pages) and keep it in sync.',
   '• `/remove source:<name>` — remove a document.',
   '• `/rollback [generation:<name>]` — switch back to the previous index generation, or to any kept one (also a newer one). The corpus is not re-indexed automatically until `/reindex` or its next change.',
   '• `/gaps` — the unanswered and 👎 questions, similar ones grouped, most asked first, with links.',

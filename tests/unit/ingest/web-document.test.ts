@@ -31,6 +31,11 @@ describe('a fetched page as a corpus document', () => {
     expect(webSourceFor('https://docs.example.com/guide/install.html', [])).toBe('web/docs.example.com-guide-install.md');
   });
 
+  it('GIVEN a page in the charset its server names (latin1) THEN its text is stored as UTF-8', async () => {
+    const doc = await toWebDocument({ url: 'https://x.example/menu', bytes: Buffer.from('<p>Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e</p>', 'latin1'), contentType: 'text/html', charset: 'iso-8859-1' }, at, limits);
+    expect(doc.ok && doc.value.body).toBe('Café crème brûlée');
+  });
+
   it('GIVEN an unsupported type or an empty page THEN a clear code instead of a document', async () => {
     expect(await toWebDocument({ url: 'https://x.example/a.png', bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47]), contentType: 'image/png' }, at, limits)).toMatchObject({ ok: false, code: 'URL_UNSUPPORTED_TYPE', message: 'it is of type image/png; Docent reads HTML, Markdown, plain text and PDF pages' });
     expect(await toWebDocument({ url: 'https://x.example/', bytes: Buffer.from('<html><body><script>x</script></body></html>'), contentType: 'text/html' }, at, limits)).toMatchObject({ ok: false, code: 'URL_EMPTY' });
