@@ -59,7 +59,7 @@ function collect(text: string, kind: CandidateKind, res: RegExp[], out: Candidat
 }
 
 /** Every date, number, amount, percentage and name in `text`. */
-export function findCandidates(text: string): Candidate[] {
+function findCandidates(text: string): Candidate[] {
   const out: Candidate[] = [];
   collect(text, 'date', DATE_RES, out);
   collect(text, 'money', MONEY_RES, out);

@@ -39,7 +39,7 @@ function hasWordVectors(e: unknown): e is WordVectors {
 }
 
 /** What `:why`, `/why` and `--json` show of the analysis. */
-export function questionView(a: QuestionAnalysis): QuestionView {
+function questionView(a: QuestionAnalysis): QuestionView {
   return { type: a.type, focus: a.focus.map((f) => f.word), subject: a.subject, corrections: a.corrections, missing: a.missing, constraints: a.constraints };
 }
 

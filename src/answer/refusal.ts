@@ -9,7 +9,7 @@ export function sectionOf(c: Hit['chunk']): string {
   return c.headings.join(' › ');
 }
 
-export function closestSources(hits: Hit[], n = 3): ClosestSource[] {
+function closestSources(hits: Hit[], n = 3): ClosestSource[] {
   const out: ClosestSource[] = [];
   for (const h of hits) {
     if (out.length >= n) break;

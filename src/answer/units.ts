@@ -52,7 +52,7 @@ function cells(row: string): string[] {
  * Alibaba Token Hub, QClaw". The first cell is taken as the row's label when the header has one
  * empty cell (where it stands does not matter: headers often put the blank last by mistake).
  */
-export function rowText(row: string, header: string): string {
+function rowText(row: string, header: string): string {
   const r = cells(row);
   const h = header ? cells(header.split('\n')[0]) : [];
   const named = h.filter(Boolean);

@@ -50,7 +50,7 @@ export function buildVocabulary(texts: Iterable<string>): CorpusVocabulary {
 }
 
 /** Damerau–Levenshtein distance (adjacent transpositions count 1), giving up above `max`. */
-export function editDistance(a: string, b: string, max: number): number {
+function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   const rows: number[][] = [];
   for (let i = 0; i <= a.length; i++) {

@@ -91,7 +91,7 @@ function differs(f: Freshness): string {
 }
 
 /** The staleness note for the terminal (the end of "re-indexing… " when `started`), or null. */
-export function freshnessLine(f: Freshness, started = false): string | null {
+function freshnessLine(f: Freshness, started = false): string | null {
   const gen = f.status.generation;
   const why = (e: unknown) => (isUserError(e) ? e.message : redact(errorMessage(e))).replace(/\.$/, '');
   switch (f.action) {

@@ -22,14 +22,3 @@ export interface FeedbackEntry {
   answer: string;
   sources: FeedbackSource[];
 }
-
-/** Collapses a feedback file's entries to the last vote per (answer, user). */
-export function latestVotes(entries: FeedbackEntry[]): FeedbackEntry[] {
-  const last = new Map<string, FeedbackEntry>();
-  for (const e of entries) {
-    const k = `${e.answerId}:${e.userId}`;
-    last.delete(k);
-    last.set(k, e);
-  }
-  return [...last.values()];
-}

@@ -206,7 +206,7 @@ function names(items: string[], max = 5): string {
 }
 
 /** "1 added (`a.md`), 1 removed (`b.md`)": how the corpus differs from a generation. */
-export function renderCorpusDiff(s: CorpusStatus): string {
+function renderCorpusDiff(s: CorpusStatus): string {
   const part = (n: string[], label: string) => (n.length ? `${n.length} ${label} (${names(n)})` : '');
   return [part(s.added, 'added'), part(s.changed, 'changed'), part(s.removed, 'removed')].filter(Boolean).join(', ') || 'no change';
 }

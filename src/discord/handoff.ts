@@ -8,7 +8,7 @@ import { ephemeral } from './safe-send.js';
 
 export const HANDED_OFF = 'Passed on to the moderators: they have your question, my answer and a link to it, and will follow up here.';
 export const ALREADY_HANDED_OFF = 'This one was already passed on to the moderators; they will follow up here.';
-export const NO_MODERATOR_CHANNEL = 'This server has no moderator channel set up for me, so I cannot pass it on: please ask a moderator directly.';
+const NO_MODERATOR_CHANNEL = 'This server has no moderator channel set up for me, so I cannot pass it on: please ask a moderator directly.';
 export const MARKED_SOLVED = '✅ Marked as solved. Thanks for letting us know!';
 export const MARKED_UNSOLVED = 'Marked as not solved again.';
 export const NOT_ASKER = 'Only the member who asked, or a moderator, can mark this solved.';

@@ -5,7 +5,7 @@
  * itself longer than `max`: a code block is then split between lines and each piece re-fenced, and
  * a quotation or a word is split at the last space (or, for a single over-long word, hard).
  */
-export const DISCORD_MESSAGE_LIMIT = 2000;
+const DISCORD_MESSAGE_LIMIT = 2000;
 
 interface Block {
   text: string;

@@ -30,9 +30,9 @@ import zlib from 'node:zlib';
 import { DocentError } from '../errors.js';
 import { fnv1a } from './seeded.js';
 
-export const CACHE_MAGIC = 'DOCGLOVE';
-export const CACHE_VERSION = 1;
-export const HEADER_BYTES = 32;
+const CACHE_MAGIC = 'DOCGLOVE';
+const CACHE_VERSION = 1;
+const HEADER_BYTES = 32;
 const CHUNK_BYTES = 8 * 1024 * 1024;
 const POW10 = Float64Array.from({ length: 309 }, (_, i) => 10 ** i);
 
@@ -296,7 +296,7 @@ function quantizeRow(row: Float64Array, dims: number, out: Int8Array, rank: numb
 }
 
 /** Serializes `table` to `cachePath` atomically (temp file + rename); returns the size in bytes. */
-export function writeCache(table: GloveSource, cachePath: string): number {
+function writeCache(table: GloveSource, cachePath: string): number {
   const { count, dims, words } = table;
   const vocabText = words.join('\n') + '\n';
   const vocab = Buffer.from(vocabText, 'utf8');

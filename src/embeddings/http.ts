@@ -43,7 +43,7 @@ function scrub(text: string, secret: string | undefined): string {
 }
 
 /** A reply that grew past its cap; the rest of it was never read. */
-export class ReplyTooLargeError extends Error {
+class ReplyTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
     super(`the reply is larger than ${maxBytes} bytes`);
     this.name = 'ReplyTooLargeError';
@@ -55,7 +55,7 @@ export class ReplyTooLargeError extends Error {
  * fails at once, and a body that streams past it is cancelled (the connection is dropped) as soon
  * as the cap is crossed, so memory and time stay bounded whatever the server sends.
  */
-export async function readCapped(res: Response, maxBytes: number): Promise<string> {
+async function readCapped(res: Response, maxBytes: number): Promise<string> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => {});
@@ -83,7 +83,7 @@ export async function readCapped(res: Response, maxBytes: number): Promise<strin
  * `url` without its `user:password@` (fetch refuses such URLs, and they must not be shown) and
  * the Basic authorization header they stand for.
  */
-export function splitCredentials(url: string): { url: string; authorization?: string } {
+function splitCredentials(url: string): { url: string; authorization?: string } {
   let u: URL;
   try {
     u = new URL(url);

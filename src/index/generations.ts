@@ -33,7 +33,7 @@ async function readManifest(dir: string): Promise<Manifest> {
 }
 
 /** Documents of `next` against `prev`, by content hash. */
-export function docChanges(prev: Manifest, next: Manifest): CorpusDiff {
+function docChanges(prev: Manifest, next: Manifest): CorpusDiff {
   const before = new Map(prev.docs.map((d) => [d.source, d.contentHash]));
   const after = new Map(next.docs.map((d) => [d.source, d.contentHash]));
   return {

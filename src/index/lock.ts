@@ -63,7 +63,7 @@ export interface LockOptions {
   updateMs?: number;
 }
 
-export const LOCK_NAME = '.lock';
+const LOCK_NAME = '.lock';
 export const DEFAULT_LOCK_STALE_MS = 30_000;
 const HOLDER_RE = /^holder-[\w-]+\.json$/;
 

@@ -17,9 +17,9 @@ import { corpusPath, replaceFile } from '../ingest/corpus-files.js';
 import { Hasher, scanCorpus, type CorpusSnapshot } from '../ingest/freshness.js';
 import { listGenerations, type Manifest } from './store.js';
 
-export const ORIGINALS_DIR = 'originals';
+const ORIGINALS_DIR = 'originals';
 /** Files a restore moves out of the corpus go here, inside the corpus (the walk ignores dot-names). */
-export const SET_ASIDE_DIR = '.docent-rolled-back';
+const SET_ASIDE_DIR = '.docent-rolled-back';
 
 const blobPath = (indexDir: string, sha256: string) => path.join(indexDir, ORIGINALS_DIR, sha256);
 const exists = (p: string) => fs.access(p).then(() => true, () => false);

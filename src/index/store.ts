@@ -91,7 +91,7 @@ async function listFiles(dir: string, rel = ''): Promise<string[]> {
  * Records size and sha256 of every file of a build directory (except the manifest); files in
  * `known` (written with `writeFileSynced`, which hashed them already) are not read again.
  */
-export async function describeFiles(dir: string, known: Manifest['files'] = {}): Promise<Manifest['files']> {
+async function describeFiles(dir: string, known: Manifest['files'] = {}): Promise<Manifest['files']> {
   const files: Manifest['files'] = {};
   for (const f of await listFiles(dir)) {
     if (f === 'manifest.json') continue;
@@ -175,7 +175,7 @@ export async function listGenerations(indexDir: string): Promise<string[]> {
   return names.filter((n) => GEN_RE.test(n)).sort();
 }
 
-export async function nextGenerationName(indexDir: string): Promise<string> {
+async function nextGenerationName(indexDir: string): Promise<string> {
   const gens = await listGenerations(indexDir);
   const last = gens.length ? Number(GEN_RE.exec(gens[gens.length - 1])![1]) : 0;
   return generationName(last + 1);

@@ -24,7 +24,7 @@ export interface GapGroup {
 }
 
 /** Case, spacing and closing punctuation do not make another question. */
-export function normalizeQuestion(q: string): string {
+function normalizeQuestion(q: string): string {
   return q.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').replace(/[\s?!.…]+$/u, '').trim();
 }
 

@@ -81,7 +81,7 @@ export interface Stats {
   openGaps: number;
 }
 
-export class InsightsError extends UserError {}
+class InsightsError extends UserError {}
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
