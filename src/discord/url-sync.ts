@@ -15,7 +15,7 @@ import { renderReport } from './format.js';
 /** Runs `fn` every `ms`; returns a function that stops it. Injectable so tests fire a pass themselves. */
 export type Schedule = (fn: () => void, ms: number) => () => void;
 
-export const intervalSchedule: Schedule = (fn, ms) => {
+const intervalSchedule: Schedule = (fn, ms) => {
   const timer = setInterval(fn, ms);
   timer.unref();
   return () => clearInterval(timer);

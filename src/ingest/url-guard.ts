@@ -89,7 +89,7 @@ export type GuardErrorCode = 'URL_REFUSED_PRIVATE' | 'URL_DNS_FAILED';
 /** Resolves a host name to all its addresses (`dns.lookup`, as connections do: /etc/hosts included). */
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
 
-export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 export interface GuardOptions {
   /** DOCENT_ALLOW_PRIVATE_URLS: every address is allowed. */

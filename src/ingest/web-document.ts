@@ -18,7 +18,7 @@ import { loadYamlParser, parseMarkdown } from './loaders/markdown.js';
 import { extractPdfIsolated } from './loaders/pdf-isolate.js';
 
 /** The corpus folder URL documents live in; the sync only ever touches files here. */
-export const WEB_FOLDER = 'web';
+const WEB_FOLDER = 'web';
 
 export type WebDocErrorCode = 'URL_UNSUPPORTED_TYPE' | 'URL_EMPTY' | 'URL_UNREADABLE' | 'URL_TOO_LARGE';
 

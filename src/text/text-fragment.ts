@@ -8,7 +8,7 @@
 import type { Citation } from '../types.js';
 
 /** Knobs of the fragment: exact up to this many words (one line), else this many words at each end. */
-export const TEXT_FRAGMENT = { maxExactWords: 12, edgeWords: 5 } as const;
+const TEXT_FRAGMENT = { maxExactWords: 12, edgeWords: 5 } as const;
 
 /**
  * A text directive value: percent-encoded, and `-`, `&` and `,` too (they are the directive's own
