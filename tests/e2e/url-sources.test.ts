@@ -1,0 +1,52 @@
+/**
+ * `addUrl` with a sitemap index against a local web server (the pipeline's write is the fake's,
+ * which records it): its sitemaps are read one level deep until the page cap, and what was left
+ * out is said.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { addUrl, describeUrlRun } from '../../src/ingest/url-sources.js';
+import { FakeDocent } from '../support/fake-docent.js';
+import { startPageServer, type PageServer } from '../support/page-server.js';
+
+let web: PageServer;
+let dir: string;
+beforeAll(async () => {
+  web = await startPageServer();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'docent-url-'));
+});
+afterAll(async () => {
+  await web.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const urlset = (paths: string[]) => ({ type: 'application/xml', body: `<urlset>${paths.map((p) => `<url><loc>${web.url(p)}</loc></url>`).join('')}</urlset>` });
+const index = (paths: string[]) => ({ type: 'text/xml', body: `<sitemapindex>${paths.map((p) => `<sitemap><loc>${web.url(p)}</loc></sitemap>`).join('')}</sitemapindex>` });
+
+it('GIVEN a sitemap index THEN its sitemaps are read one level deep until DOCENT_SITEMAP_MAX_PAGES, the pages written in one call, and what was left out is listed', async () => {
+  for (const p of ['/a', '/b', '/c', '/d']) web.page(p, { body: `<h1>Page ${p.slice(1)}</h1><p>Text of page ${p.slice(1)}.</p>` });
+  web.page('/nested.xml', index(['/s1.xml']));
+  web.page('/s1.xml', urlset(['/a', '/b']));
+  web.page('/s2.xml', urlset(['/c', '/d']));
+  web.page('/s3.xml', urlset(['/e']));
+  web.page('/index.xml', index(['/nested.xml', '/s1.xml', '/s2.xml', '/s3.xml']));
+  const config = loadConfig({ DOCENT_CORPUS_DIR: dir, DOCENT_ALLOW_PRIVATE_URLS: 'true', DOCENT_SITEMAP_MAX_PAGES: '3' });
+  const docent = new FakeDocent([]);
+
+  const run = await addUrl({ docent, config }, web.url('/index.xml'));
+  expect(run.pages.map((p) => [p.url, p.status])).toEqual([['/a', 'added'], ['/b', 'added'], ['/c', 'added']].map(([p, s]) => [web.url(p), s]));
+  expect(run.overCap).toEqual([web.url('/d')]);
+  expect(run.sitemapsNotRead).toEqual([web.url('/nested.xml'), web.url('/s3.xml')]);
+  expect(web.hits('/d')).toEqual([]);
+  expect(web.hits('/s3.xml')).toEqual([]);
+  const writes = docent.calls.filter((c) => c.method === 'writeDocuments');
+  expect(writes).toHaveLength(1);
+  expect((writes[0].args[0] as Array<{ source: string }>).map((f) => f.source)).toEqual(['/a', '/b', '/c'].map((p) => `web/127.0.0.1-${new URL(web.origin).port}-${p.slice(1)}.md`));
+  expect(describeUrlRun(run).slice(-2)).toEqual([
+    `Skipped 1 page past the sitemap cap (DOCENT_SITEMAP_MAX_PAGES): ${web.url('/d')}`,
+    `Not read: 2 sitemaps of the index (nested indexes are not followed, and none after the cap): ${web.url('/nested.xml')}, ${web.url('/s3.xml')}`,
+  ]);
+});
