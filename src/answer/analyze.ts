@@ -56,6 +56,12 @@ export interface QuestionAnalysis {
   counted: string | null;
   /** "Which battle …", "What sea …": the noun the answer is an instance of (often part of its name: "Battle of Dalan Balzhut"). */
   kind: string | null;
+  /**
+   * A how-to question asked for oneself ("how do I export …", "how to reset …", "what is the best
+   * way to install …"): what the asker wants to do. A passage that never speaks of doing it does
+   * not say how, however much of the rest it mentions.
+   */
+  action: string | null;
   /** The question with typos corrected (what retrieval and scoring use). */
   text: string;
 }
@@ -71,6 +77,8 @@ export interface AnalysisContext {
   weights?: ReaderWeights;
 }
 
+/** Verbs too general to say what a how-to question wants done ("how do I use …", "how can I get …"). */
+const LIGHT_VERBS = new Set('use get make do have go find know learn see tell start work help'.split(' '));
 const AUX = new Set('is are was were be been do does did has have had will would can could should shall may might must'.split(' '));
 const DO_SUPPORT = new Set('do does did will would can could should shall may might must has have had'.split(' '));
 const WH = new Set('what which who whom whose when where why how'.split(' '));
@@ -267,6 +275,10 @@ export function analyzeQuestion(question: string, ctx: AnalysisContext): Questio
     const noun = m[2] ?? m[1];
     return TYPE_NOUNS[noun] || isStopword(noun) || noun.length < 3 ? null : noun;
   })();
+  const action = (() => {
+    const m = /^(?:how (?:do|can|could|should|would|may|might) (?:i|we|you|one)|how to|how does one|(?:what is|what's) the (?:best |right |easiest |fastest )?way to) (\w+)/.exec(lw.join(' '));
+    return m && !isStopword(m[1]) && !AUX.has(m[1]) && !LIGHT_VERBS.has(m[1]) ? m[1] : null;
+  })();
   const listSize = (() => {
     for (const w of lw) {
       if (NUMBER_WORDS[w]) return NUMBER_WORDS[w];
@@ -328,6 +340,7 @@ export function analyzeQuestion(question: string, ctx: AnalysisContext): Questio
     corrections,
     listSize,
     counted,
+    action,
     kind,
     text,
   };

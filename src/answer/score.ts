@@ -137,8 +137,15 @@ export function scoreUnits(input: ScoringInput): Scored[] {
     // (the chunk is the paragraph the unit sits in; a document's title is too broad a scope)
     const around = `${body} ${u.context} ${u.chunk.text} ${u.chunk.headings.join(' ')}`.toLowerCase();
     const aroundStems = new Set(words(around).map((w) => stem(w.replace(/'$/, ''))));
+    // a sentence that asks ("How do I export a workflow?", a rhetorical "Why does it matter?") answers nothing
+    const asks = /\?["”’)\]]*\s*$/.test(body);
+    // a how-to question's action is spoken of in the unit (or its passage): "how do I export a
+    // workflow" is not answered by a description of the workflow feature
+    const actionMet = !a.action || aroundStems.has(stem(a.action)) || (wv !== null && soft(a.action, uWords) >= W.softFrom);
     const constraintsMet =
       !forecastOnly &&
+      !asks &&
+      actionMet &&
       a.constraints.years.every((y) => around.includes(y)) &&
       a.constraints.numbers.every((n) => around.includes(n)) &&
       // acronyms alone do not bind: they are often spelt out where the answer is ("TV" → "television")

@@ -278,7 +278,10 @@ describe('the reader on "what is X?"', () => {
 
 describe('the reader on questions the documents do not answer', () => {
   const DOCS = {
-    'tools.md': '# The Tern toolkit\n\nThe Tern toolkit ships a command-line client and a web console for harbour pilots. Its console shows tide tables and berth bookings.\n',
+    'tools.md':
+      '# The Tern toolkit\n\nThe Tern toolkit ships a command-line client and a web console for harbour pilots. Its console shows tide tables and berth bookings.\n\n' +
+      '## Bookings\n\nTo book a berth, open the Tern console and choose Bookings › New berth.\n\n' +
+      '## Questions pilots ask\n\nHow do pilots move a berth booking to another day in the Tern console? Open the booking, choose Move, and pick the new day.\n',
   };
   let project: Awaited<ReturnType<typeof tempProject>>;
   let docent: Docent;
@@ -289,6 +292,23 @@ describe('the reader on questions the documents do not answer', () => {
   afterAll(async () => {
     await docent.close();
     await project.cleanup();
+  });
+
+  it('a how-to question is answered by the passage that speaks of doing it, and refused when none does, however much of the rest a passage mentions', async () => {
+    const book = await docent.answer('How do I book a berth in the Tern console?');
+    expect(book.answered).toBe(true);
+    expect(book.answer).toMatch(/^To book a berth, open the Tern console and choose Bookings › New berth\./);
+    for (const q of ['How do I cancel a berth booking in the Tern console?', 'How can I export the tide tables from the Tern console?']) {
+      const r = await docent.answer(q);
+      expect(r.answered, `${q} → ${r.answer}`).toBe(false);
+    }
+  });
+
+  it('a sentence that asks (an FAQ’s question) is never the answer: the one that answers it is', async () => {
+    const r = await docent.answer('How do I move a berth booking to another day in the Tern console?');
+    expect(r.answered).toBe(true);
+    expect(r.answer).toMatch(/^Open the booking, choose Move, and pick the new day\./);
+    expect(r.answer).not.toContain('?');
   });
 
   it('a price question is refused when no passage holds an amount, however much of its other words a passage says', async () => {
