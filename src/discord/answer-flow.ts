@@ -75,6 +75,7 @@ export async function answerQuestion(
       support: result.support,
       silent: !!args.auto,
       link: args.auto?.link,
+      bar: args.auto?.minSupport,
     });
   }
   return { result, record, messages: renderAnswer(result, record.id), confident };

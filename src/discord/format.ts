@@ -238,11 +238,12 @@ export function renderFreshnessProblem(f: Freshness): string | null {
  * The moderator channel's notice of an unanswered question. The question is the member's, not
  * written for the moderators: it is echoed inert (a masked link in it stays visible text).
  */
-export function renderUnansweredNotice(userId: string, question: string, silent?: { support?: number; link?: string }): string {
+export function renderUnansweredNotice(userId: string, question: string, silent?: { refused: boolean; support?: number; bar?: number; link?: string }): string {
   const head = `❓ Unanswered question from <@${userId}>: “${truncate(untrusted(question), 500)}”`;
   if (!silent) return head;
-  const support = silent.support === undefined ? '' : ` (support ${silent.support.toFixed(2)})`;
-  return `${head}\nAsked in an auto-answer channel; Docent stayed silent, not confident enough${support}.${silent.link ? ` ${silent.link}` : ''}`;
+  const support = silent.support === undefined ? '' : ` (support ${silent.support.toFixed(2)}${silent.bar === undefined ? '' : `, below ${silent.bar.toFixed(2)}`})`;
+  const why = silent.refused ? 'the documents do not answer it' : `not confident enough${support}`;
+  return `${head}\nAsked in an auto-answer channel; Docent stayed silent: ${why}.${silent.link ? ` ${silent.link}` : ''}`;
 }
 
 /** The moderator channel's notice of a 👎: the question and the answer echoed inert. */

@@ -14,6 +14,8 @@ export interface Gap {
   silent: boolean;
   /** Jump link to the member's message (auto-answer channels). */
   link?: string;
+  /** The auto-answer bar the support fell below (DOCENT_AUTO_ANSWER_MIN_SUPPORT). */
+  bar?: number;
 }
 
 /**
@@ -22,5 +24,5 @@ export interface Gap {
  */
 export async function recordGap(ctx: BotContext, gap: Gap): Promise<void> {
   ctx.logger.info('gap', { userId: gap.userId, channelId: gap.channelId, reason: gap.reason, silent: gap.silent, support: gap.support });
-  await notifyModerators(ctx, renderUnansweredNotice(gap.userId, gap.question, gap.silent ? { support: gap.support, link: gap.link } : undefined));
+  await notifyModerators(ctx, renderUnansweredNotice(gap.userId, gap.question, gap.silent ? { refused: gap.reason === 'refused', support: gap.support, bar: gap.bar, link: gap.link } : undefined));
 }

@@ -50,14 +50,14 @@ describe('help channel', () => {
     const notice = await h.standIn.waitForRequest(isChannelMessage(h.standIn.moderatorChannelId), { after });
     expect(notice.body.content).toBe(
       `❓ Unanswered question from <@${h.standIn.alice.id}>: “${VAGUE}”\n` +
-        `Asked in an auto-answer channel; Docent stayed silent, not confident enough (support 0.29). ` +
+        `Asked in an auto-answer channel; Docent stayed silent: not confident enough (support 0.29, below 0.50). ` +
         `https://discord.com/channels/${h.standIn.guildId}/${h.standIn.helpChannelId}/${vague.id}`,
     );
     expect(notice.body.allowed_mentions).toEqual({ parse: [] });
     const mid = h.standIn.mark();
     h.standIn.injectMessage({ content: 'What is the capital of France?', channelId: h.standIn.helpChannelId, author: h.standIn.bob });
     const refused = await h.standIn.waitForRequest(isChannelMessage(h.standIn.moderatorChannelId), { after: mid });
-    expect(refused.body.content).toMatch(new RegExp(`^❓ Unanswered question from <@${h.standIn.bob.id}>: “What is the capital of France\\?”\\nAsked in an auto-answer channel; Docent stayed silent`));
+    expect(refused.body.content).toMatch(new RegExp(`^❓ Unanswered question from <@${h.standIn.bob.id}>: “What is the capital of France\\?”\\nAsked in an auto-answer channel; Docent stayed silent: the documents do not answer it\\. https://`));
     await settle();
     // the pipeline was asked both, and nothing at all reached the help channel
     expect(h.docent.answerCalls().map((c) => c.question)).toEqual(expect.arrayContaining([VAGUE, 'What is the capital of France?']));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConversationStore } from '../../src/discord/conversations.js';
 import { downloadAttachment, resolveAttachmentUrl } from '../../src/discord/download.js';
 import { AnswerLimiter, refusalMessage } from '../../src/discord/limiter.js';
-import { stripMentions } from '../../src/discord/events/message-create.js';
+import { stripMentions } from '../../src/discord/mentions.js';
 
 describe('ConversationStore', () => {
   it('finds a conversation by any of its keys and keeps only the last turns', () => {

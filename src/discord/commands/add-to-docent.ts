@@ -1,4 +1,5 @@
 import {
+  cleanContent,
   ApplicationCommandType,
   ContextMenuCommandBuilder,
   InteractionContextType,
@@ -13,6 +14,7 @@ import { displayName, validateUpload } from '../../ingest/upload.js';
 import type { BotContext } from '../context.js';
 import { inertName } from '../../text/inert.js';
 import { safe } from '../safe-send.js';
+import { stripMentions } from '../mentions.js';
 import type { MessageCommand } from './index.js';
 
 export const ADD_TO_DOCENT = 'Add to Docent';
@@ -90,8 +92,8 @@ export default {
     }
     const channel = where.isThread() ? (where.parent ?? where) : where;
     const doc = renderCommunityAnswer({
-      // cleanContent: mentions as the names they show (@Alice, #help), not ids
-      question: question.value.message.cleanContent,
+      // mentions as the names they show (@Alice, #help), not ids; the one that asked Docent dropped
+      question: cleanContent(stripMentions(question.value.message.content, interaction.client.user.id), question.value.message.channel),
       answer: answer.cleanContent,
       title: question.value.title,
       author: nameOf(answer),

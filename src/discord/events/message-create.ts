@@ -3,6 +3,7 @@ import { UserError } from '../../errors.js';
 import { cleanQuestion } from '../../answer/question.js';
 import { answerQuestion, userMessageFor, validateQuestion, type AnsweredQuestion } from '../answer-flow.js';
 import type { Conversation } from '../conversations.js';
+import { stripMentions } from '../mentions.js';
 import type { BotContext } from '../context.js';
 import { truncate } from '../format.js';
 import { refusalMessage } from '../limiter.js';
@@ -10,10 +11,6 @@ import { safe, toPayload } from '../safe-send.js';
 import type { Event } from './index.js';
 
 const HINT = 'Ask me a question after the mention, e.g. “@Docent What is Wukong?” — or use `/ask`. `/help` lists everything I can do.';
-
-export function stripMentions(content: string, botId: string): string {
-  return content.replace(new RegExp(`<@!?${botId}>`, 'g'), ' ').replace(/\s+/g, ' ').trim();
-}
 
 async function canOpenThread(ctx: BotContext, message: Message): Promise<boolean> {
   if (!ctx.openThreads || !message.inGuild() || message.channel.type !== ChannelType.GuildText) return false;
