@@ -6,6 +6,21 @@ import { Docent } from '../../src/pipeline.js';
 import { search } from '../../src/retrieval/search.js';
 import { tempProject } from '../support/temp-project.js';
 
+/** A Docent over a temp corpus of `docs`, opened before the block's tests and closed after them. */
+function readerOn(docs: Record<string, string>): Pick<Docent, 'answer' | 'removeDocument'> {
+  let project: Awaited<ReturnType<typeof tempProject>>;
+  let docent: Docent;
+  beforeAll(async () => {
+    project = await tempProject(docs);
+    docent = await Docent.open(project.config());
+  });
+  afterAll(async () => {
+    await docent.close();
+    await project.cleanup();
+  });
+  return { answer: (question, opts) => docent.answer(question, opts), removeDocument: (name) => docent.removeDocument(name) };
+}
+
 /** The reader on the real seed corpus (GloVe embedder): one run per answer shape, refusals, units. */
 describe('the reader on the seed corpus', () => {
   let project: Awaited<ReturnType<typeof tempProject>>;
@@ -166,16 +181,7 @@ describe('the reader on news with distractors', () => {
     'season.md': '# Nobel season\n\nThe Nobel Prize in Literature will be announced in October 2022 in Stockholm.\n',
     'ernaux.md': '# Ernaux\n\nOct 6, 2022 ... French author Annie Ernaux was awarded the 2022 Nobel Prize in Literature for the courage and clinical acuity of her memoirs.\n',
   };
-  let project: Awaited<ReturnType<typeof tempProject>>;
-  let docent: Docent;
-  beforeAll(async () => {
-    project = await tempProject(NEWS);
-    docent = await Docent.open(project.config());
-  });
-  afterAll(async () => {
-    await docent.close();
-    await project.cleanup();
-  });
+  const docent = readerOn(NEWS);
 
   it('answers with the passage of the year asked, not another year or a forecast', async () => {
     for (const q of ['Who won the 2022 Nobel Prize in Literature?', 'who won the nobel prize in literature in 2022']) {
@@ -215,16 +221,7 @@ describe('the reader follows a pronoun or a demonstrative to what it stands for'
     'merger.md':
       '# Broadcasting\n\nIn October 1954 Harlan proposed a merger between the Acme network and the Borealis network, which was also in financial trouble. As part of this deal, the combined company would have traded as "Acme-Borealis" for five years, and Borealis would have received five million dollars in cash, room on the schedule for its existing programmes, and guaranteed advertising time for its receivers.\n',
   };
-  let project: Awaited<ReturnType<typeof tempProject>>;
-  let docent: Docent;
-  beforeAll(async () => {
-    project = await tempProject(DOCS);
-    docent = await Docent.open(project.config());
-  });
-  afterAll(async () => {
-    await docent.close();
-    await project.cleanup();
-  });
+  const docent = readerOn(DOCS);
 
   it('a who question answered by "She also described …" brings the sentence that names her, even from an earlier chunk', async () => {
     const r = await docent.answer('Who described the distillation of lens oil?');
@@ -252,16 +249,7 @@ describe('the reader on "what is X?"', () => {
     'harbour.md':
       '# Harbour services\n\n## Orca, the night ferry\n\nLaunched in May, Orca is the harbour’s overnight ferry service between the two piers. Built on a catamaran hull, equipped with bunks for long crossings, designed for quiet running.\n\nLast spring the port opened a maintenance yard called Larkspur Dock. Ferries are repaired there in winter.\n\n## Services by time of day\n\n| Service | Day | Night |\n|---|---|---|\n| Ferries | Gull, Heron | Orca, Larkspur Dock |\n',
   };
-  let project: Awaited<ReturnType<typeof tempProject>>;
-  let docent: Docent;
-  beforeAll(async () => {
-    project = await tempProject(DOCS);
-    docent = await Docent.open(project.config());
-  });
-  afterAll(async () => {
-    await docent.close();
-    await project.cleanup();
-  });
+  const docent = readerOn(DOCS);
 
   it('is answered by the sentence that says what X is ("… a yard called X"), not by a table row that lists X among others', async () => {
     const r = await docent.answer('What is Larkspur Dock?');
@@ -283,16 +271,7 @@ describe('the reader on questions the documents do not answer', () => {
       '## Bookings\n\nTo book a berth, open the Tern console and choose Bookings › New berth.\n\n' +
       '## Questions pilots ask\n\nHow do pilots move a berth booking to another day in the Tern console? Open the booking, choose Move, and pick the new day.\n',
   };
-  let project: Awaited<ReturnType<typeof tempProject>>;
-  let docent: Docent;
-  beforeAll(async () => {
-    project = await tempProject(DOCS);
-    docent = await Docent.open(project.config());
-  });
-  afterAll(async () => {
-    await docent.close();
-    await project.cleanup();
-  });
+  const docent = readerOn(DOCS);
 
   it('a how-to question is answered by the passage that speaks of doing it, and refused when none does, however much of the rest a passage mentions', async () => {
     const book = await docent.answer('How do I book a berth in the Tern console?');

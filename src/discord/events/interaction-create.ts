@@ -1,4 +1,4 @@
-import { Events, type Interaction, type RepliableInteraction } from 'discord.js';
+import { Events, type ChatInputCommandInteraction, type Interaction, type MessageContextMenuCommandInteraction, type RepliableInteraction } from 'discord.js';
 import { UserError } from '../../errors.js';
 import { userMessageFor } from '../answer-flow.js';
 import type { BotContext } from '../context.js';
@@ -31,31 +31,29 @@ async function replyWithError(ctx: BotContext, interaction: RepliableInteraction
   }
 }
 
+/** Runs a slash or message command: gone commands and non-moderators are told so, privately. */
+async function run<I extends ChatInputCommandInteraction | MessageContextMenuCommandInteraction>(
+  ctx: BotContext,
+  interaction: I,
+  command: { moderatorOnly?: boolean; execute(interaction: I, ctx: BotContext): Promise<void> } | undefined,
+): Promise<void> {
+  if (!command) {
+    await interaction.reply(ephemeral('That command is not available any more.'));
+    return;
+  }
+  if (command.moderatorOnly && !isModerator(interaction, ctx.config.discord.moderatorRoleIds)) {
+    ctx.logger.info('moderator command refused', { command: interaction.commandName, userId: interaction.user.id });
+    await interaction.reply(ephemeral(NOT_MODERATOR_MESSAGE));
+    return;
+  }
+  await command.execute(interaction, ctx);
+}
+
 async function handle(ctx: BotContext, interaction: Interaction): Promise<void> {
   if (interaction.isChatInputCommand()) {
-    const command = ctx.commands.get(interaction.commandName);
-    if (!command) {
-      await interaction.reply(ephemeral('That command is not available any more.'));
-      return;
-    }
-    if (command.moderatorOnly && !isModerator(interaction, ctx.config.discord.moderatorRoleIds)) {
-      ctx.logger.info('moderator command refused', { command: interaction.commandName, userId: interaction.user.id });
-      await interaction.reply(ephemeral(NOT_MODERATOR_MESSAGE));
-      return;
-    }
-    await command.execute(interaction, ctx);
+    await run(ctx, interaction, ctx.commands.get(interaction.commandName));
   } else if (interaction.isMessageContextMenuCommand()) {
-    const command = ctx.messageCommands.get(interaction.commandName);
-    if (!command) {
-      await interaction.reply(ephemeral('That command is not available any more.'));
-      return;
-    }
-    if (command.moderatorOnly && !isModerator(interaction, ctx.config.discord.moderatorRoleIds)) {
-      ctx.logger.info('moderator command refused', { command: interaction.commandName, userId: interaction.user.id });
-      await interaction.reply(ephemeral(NOT_MODERATOR_MESSAGE));
-      return;
-    }
-    await command.execute(interaction, ctx);
+    await run(ctx, interaction, ctx.messageCommands.get(interaction.commandName));
   } else if (interaction.isAutocomplete()) {
     await ctx.commands.get(interaction.commandName)?.autocomplete?.(interaction, ctx);
   } else if (interaction.isButton() && interaction.customId.startsWith(VOTE_PREFIX)) {
