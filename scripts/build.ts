@@ -6,7 +6,7 @@
  * tsc builds incrementally (dist/.tsbuildinfo). Exits non-zero when tsc reports errors (it still writes every file, as before).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, utimesSync } from 'node:fs';
+import { existsSync, rmSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,15 @@ import { staleSources } from '../src/cli/build-status.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const tsc = spawnSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+const runTsc = () => spawnSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+const compiled = (rel: string) => path.join(root, 'dist', rel.replace(/\.ts$/, '.js'));
+let tsc = runTsc();
+// an incremental build does not write again an output that was deleted since the last one: when
+// one is missing, build from scratch
+if (staleSources(root).some((rel) => !existsSync(compiled(rel)))) {
+  rmSync(path.join(root, 'dist', '.tsbuildinfo'), { force: true });
+  tsc = runTsc();
+}
 
 await build({
   entryPoints: [path.join(root, 'src/vendor/langchain.ts')],
@@ -36,9 +44,6 @@ await build({
 // bin's staleness check (src/cli/build-status.ts) compares mtimes, so every output is stamped as
 // built now
 const now = new Date();
-for (const rel of staleSources(root)) {
-  const out = path.join(root, 'dist', rel.replace(/\.ts$/, '.js'));
-  if (existsSync(out)) utimesSync(out, now, now);
-}
+for (const rel of staleSources(root)) if (existsSync(compiled(rel))) utimesSync(compiled(rel), now, now);
 
 process.exitCode = tsc.status ?? 1;

@@ -175,7 +175,9 @@ function typeOf(lw: string[], text: string, clauseStart = 0): { type: AnswerType
     return { type: 'number', typeWordAt: null };
   }
   if (/^where\b/.test(q)) return { type: 'place', typeWordAt: null };
-  if (/^(what|how much) (does|do|did|will|would|could) .+ (cost|charge|pay|earn|spend)$/.test(s)) return { type: 'money', typeWordAt: null };
+  // "what does a seat cost", "what did Alibaba spend on data centres", "what is Alibaba investing in AI"
+  // (a copula only with the -ing form: "what is the rate of change of electric charge" is no price)
+  if (/^(what|how much) ((does|do|did|will|would|could) .+ (cost|charge|pay|earn|spend|invest)|(is|are|was|were) .+ (charging|paying|earning|spending|investing))( (on|in|for|into) .+)?$/.test(s)) return { type: 'money', typeWordAt: null };
   const at = nounAfterWh();
   if (at !== null) {
     const n = lw[at].replace(/(ies)$/, 'y').replace(/s$/, '');

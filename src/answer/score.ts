@@ -169,8 +169,11 @@ function measuredThing(a: QuestionAnalysis): { word: string; fromContext: boolea
   if (a.type !== 'money') return a.counted && !GENERIC_COUNTS.has(a.counted) ? { word: a.counted, fromContext: true } : undefined;
   // ("how much money" counts money itself: any amount speaks of it)
   if (a.counted) return undefined;
-  const head = a.subject[a.subject.length - 1];
   const isName = (w: string) => a.constraints.names.some((n) => n.toLowerCase().split(/\s+/).includes(w));
+  // what the money goes to: "what did Alibaba spend on [chips]" wants an amount spent on chips
+  const purpose = /\b(?:spend|spends|spent|spending|invest|invests|invested|investing|pay|pays|paid|paying)\s+(?:on|in|for|into)\s+(?:[\w’'-]+\s+){0,4}?([\w-]+)\s*\??$/.exec(a.text.toLowerCase());
+  if (purpose && !isStopword(purpose[1]) && !isName(purpose[1])) return { word: purpose[1], fromContext: false };
+  const head = a.subject[a.subject.length - 1];
   // the head of a noun phrase only where the phrase runs up to the question's last word, its
   // verb ("what does [a Wukong subscription] cost"), not "how much does [alibaba plan] to invest"
   const qw = words(a.text);

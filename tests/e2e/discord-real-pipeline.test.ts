@@ -141,6 +141,17 @@ describe('Add to Docent: a moderator adds a member’s answer', () => {
     expect(await community()).toEqual([path.basename(saved)]);
   });
 
+  it('on an answer to Docent’s own reply (a refusal a moderator then answered), the question is the member’s message Docent replied to', async () => {
+    const asked = await askByMention('How do I align the Quasar mirror?');
+    const refusal = h.standIn.messages.get(asked.response.id)!;
+    const human = h.standIn.injectMessage({ content: 'Loosen the three Quasar mirror screws, align it on the star, then tighten them.', author: h.standIn.bob, replyTo: refusal.id });
+    expect((await addToDocent(human)).content).toMatch(/^Added “How do I align the Quasar mirror\?” as `community\//);
+    const file = (await community()).find((f) => f.endsWith(`-${human.id}.md`))!;
+    const text = await readFile(path.join(h.config.corpusDir, 'community', file), 'utf8');
+    expect(text).toContain('## Question\n\nHow do I align the Quasar mirror?\n\n## Answer\n\nLoosen the three Quasar mirror screws');
+    expect(text).toMatch(/\nasked_by: Alice\n/);
+  });
+
   it('in a forum post, the question is the post’s first message and the title the post’s', async () => {
     const post = h.standIn.injectForumPost({ title: 'Zephyr warm-up', content: 'How long must the Zephyr warm up before use?' });
     const reply = h.standIn.injectMessage({ content: 'Let the Zephyr warm up for fifteen minutes.', author: h.standIn.bob, channelId: post.thread.id });

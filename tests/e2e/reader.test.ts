@@ -295,3 +295,17 @@ describe('the reader on questions the documents do not answer', () => {
     expect(r.answered).toBe(false);
   });
 });
+
+describe('the reader on what money went to', () => {
+  const docent = readerOn({
+    'budget.md': '# Harbour budget\n\nThe harbour authority spent $2M on the Tern console in 2024, and the pilots’ union paid for the training.\n',
+  });
+
+  it('“what did X spend on Y” is answered by an amount spent on Y, and refused when the amounts are spent on something else', async () => {
+    const r = await docent.answer('What did the harbour authority spend on the Tern console?');
+    expect(r.answered).toBe(true);
+    expect(r.answer).toContain('$2M');
+    const other = await docent.answer('What did the harbour authority spend on dredging?');
+    expect(other.answered, other.answer).toBe(false);
+  });
+});

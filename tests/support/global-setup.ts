@@ -14,7 +14,8 @@ export default function buildDistIfStale(): void {
   process.stderr.write(`dist/ is older than src/ (${stale.length} file(s)): building it first\n`);
   // type errors are `tsc --noEmit`'s business (npm test runs it first); tsc still writes every file
   spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/build.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  // a source saved while the build ran (an editor, another job) is reported, not fatal
+  // the end-to-end tests would run old code: stop here (a source saved while the build ran, a
+  // build that could not write dist/)
   const still = staleSources(ROOT);
-  if (still.length) process.stderr.write(`warning: dist/ is still older than src/ for ${still.slice(0, 5).join(', ')}\n`);
+  if (still.length) throw new Error(`npm run build left dist/ older than src/ for ${still.slice(0, 5).join(', ')}; run it and see what it says`);
 }

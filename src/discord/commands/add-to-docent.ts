@@ -50,18 +50,32 @@ function nameOf(m: Message): string {
 async function findQuestion(answer: Message, channel: Channel, ctx: BotContext): Promise<Result<{ message: Message; title?: string }>> {
   const fail = (message: string) => ({ ok: false as const, code: 'NO_QUESTION', message });
   if (answer.reference?.messageId) {
-    const replied = await answer.fetchReference().catch(() => null);
+    const replied = await memberQuestion(await answer.fetchReference().catch(() => null));
     if (replied) return replied.content.trim() ? { ok: true, value: { message: replied } } : fail(questionEmpty(ctx));
     if (!channel.isThread()) return fail(REFUSALS.questionGone);
   }
   const thread = channel;
   if (!thread.isThread()) return fail(REFUSALS.noQuestion);
   if (thread.id === answer.id) return fail(REFUSALS.isQuestion);
-  const starter = await thread.fetchStarterMessage().catch(() => null);
+  // a thread Docent opened on its own answer starts with that answer: the question is what it replied to
+  const starter = await memberQuestion(await thread.fetchStarterMessage().catch(() => null));
   if (!starter) return fail(REFUSALS.questionGone);
   if (starter.id === answer.id) return fail(REFUSALS.isQuestion);
   if (!starter.content.trim()) return fail(questionEmpty(ctx));
   return { ok: true, value: { message: starter, title: thread.name } };
+}
+
+/**
+ * The member's question behind `message`: itself, or, when it is Docent's own reply (an answer,
+ * a refusal, the start of the thread Docent opened), the message that reply answered. Null when
+ * that is gone.
+ */
+async function memberQuestion(message: Message | null): Promise<Message | null> {
+  for (let hops = 0; message && message.author.id === message.client.user.id; hops++) {
+    if (hops === 3 || !message.reference?.messageId) return null;
+    message = await message.fetchReference().catch(() => null);
+  }
+  return message;
 }
 
 export default {

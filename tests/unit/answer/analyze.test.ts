@@ -26,6 +26,8 @@ describe('question analysis: expected answer type', () => {
     ['How many orders were processed?', 'number'],
     ['How much revenue did Alibaba report?', 'money'],
     ['What does a Wukong subscription cost?', 'money'],
+    ['What is Alibaba spending on data centers?', 'money'],
+    ['What did Alibaba spend on the promotion?', 'money'],
     ['What percentage did operating income drop?', 'percentage'],
     ['Where is Alibaba based?', 'place'],
     ['Which company owns Alipay?', 'organisation'],
