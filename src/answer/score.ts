@@ -204,6 +204,9 @@ function softTypeBonus(a: QuestionAnalysis, u: Unit, W: ReaderWeights, questionW
     case 'list': {
       if (u.kind === 'list' || u.kind === 'headings') {
         const n = u.kind === 'headings' ? u.parts.length : u.display.split(';').length;
+        // a heading's sections are the list asked for when the question names the heading ("the
+        // three pillars") or their number, not when it names one of them ("what models power Wukong")
+        if (u.kind === 'headings' && a.listSize !== n && !a.focus.some((f) => termSet(u.text).has(f.stem))) return 0;
         return a.listSize !== null && a.listSize === n ? W.typeBonus * 2 : W.typeBonus;
       }
       return u.kind === 'row' || ENUMERATION.test(u.text) ? W.typeBonus / 2 : 0;

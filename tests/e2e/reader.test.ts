@@ -60,6 +60,13 @@ describe('the reader on the seed corpus', () => {
     }
   });
 
+  it('a plural question that names one of the sections ("what models power Wukong") is answered from that section, not with the list of section headings', async () => {
+    const r = await docent.answer('What models power Wukong?');
+    expect(r.answered).toBe(true);
+    expect(r.answer).not.toMatch(/^The Three Pillars/);
+    expect(r.answer).toContain('Built on Qwen models');
+  });
+
   it('a comparison gets the table rows with both columns', async () => {
     const r = await docent.answer('How do the agent frameworks differ between the Western and China stacks?');
     expect(r.answered).toBe(true);
