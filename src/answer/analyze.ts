@@ -96,8 +96,11 @@ const TYPE_NOUNS: Record<string, AnswerType> = {
   company: 'organisation', organization: 'organisation', organisation: 'organisation', firm: 'organisation', business: 'organisation', team: 'organisation', group: 'organisation', agency: 'organisation', university: 'organisation', school: 'organisation', party: 'organisation', brand: 'organisation', club: 'organisation', institution: 'organisation', unit: 'organisation', service: 'organisation', platform: 'organisation', app: 'organisation', model: 'organisation', product: 'organisation', tool: 'organisation',
   person: 'person', man: 'person', woman: 'person', individual: 'person', leader: 'person', founder: 'person', player: 'person', author: 'person', writer: 'person', scientist: 'person', king: 'person', queen: 'person', president: 'person', ceo: 'person', chairman: 'person', director: 'person', emperor: 'person', ruler: 'person', artist: 'person', composer: 'person', architect: 'person',
 };
-/** Types whose nouns stay in the focus: "which platform" is both the kind of answer and part of what is asked. */
-const TYPE_NOUN_IS_FOCUS = new Set<AnswerType>(['organisation', 'person', 'place']);
+/**
+ * Types whose nouns stay in the focus: "which platform" is both the kind of answer and part of
+ * what is asked, and so is "what revenue did Alibaba report" (the revenue, not any amount).
+ */
+const TYPE_NOUN_IS_FOCUS = new Set<AnswerType>(['organisation', 'person', 'place', 'money']);
 
 const NEEDS: Partial<Record<AnswerType, CandidateKind[]>> = {
   name: ['name'],
@@ -190,7 +193,9 @@ function typeOf(lw: string[], text: string, clauseStart = 0): { type: AnswerType
   if (/^who\b/.test(q)) {
     // "who is Eddie Wu?" asks what someone is; "who is the CEO?" asks for a name
     const m = /\bwho (is|was|are|were) (.+)$/.exec(s);
-    if (m && !/^(the|a|an)\b/.test(m[2])) return { type: 'definition', typeWordAt: null };
+    // …but "who is Alibaba's chief executive?" asks for the one who holds a role
+    const role = m ? /\bwho (is|was|are|were) .*\w['’]s\b/i.test(text) || TYPE_NOUNS[m[2].replace(/[?.!\s]+$/, '').split(/\s+/).pop() ?? ''] === 'person' : false;
+    if (m && !/^(the|a|an)\b/.test(m[2]) && !role) return { type: 'definition', typeWordAt: null };
     return { type: 'person', typeWordAt: null };
   }
   if (/^(what|which) (is|are|was|were) /.test(s) && lw.length <= 8) {

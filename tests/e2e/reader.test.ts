@@ -60,6 +60,12 @@ describe('the reader on the seed corpus', () => {
     }
   });
 
+  it('“what revenue did … report” is about the revenue, not any amount: the revenue figure answers', async () => {
+    const r = await docent.answer('What revenue did Alibaba report for the quarter?');
+    expect(r.answered).toBe(true);
+    expect(r.answer).toMatch(/^Revenue missed estimates \(\$41\.4B vs\. expected \$41\.9B\)/);
+  });
+
   it('a plural question that names one of the sections ("what models power Wukong") is answered from that section, not with the list of section headings', async () => {
     const r = await docent.answer('What models power Wukong?');
     expect(r.answered).toBe(true);

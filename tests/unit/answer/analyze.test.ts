@@ -21,6 +21,8 @@ describe('question analysis: expected answer type', () => {
   it.each([
     ['Who is the CEO of Alibaba?', 'person'],
     ['who is eddie wu', 'definition'],
+    ["Who is Alibaba's chief executive?", 'person'],
+    ['who is the ceo', 'person'],
     ['When did the Qwen app launch?', 'date'],
     ['what year did the qwen app launch', 'date'],
     ['How many orders were processed?', 'number'],
