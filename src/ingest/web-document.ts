@@ -16,6 +16,7 @@ import { extractHtml } from './loaders/html.js';
 import { limitMessage, type ParseLimits } from './loaders/limits.js';
 import { loadYamlParser, parseMarkdown } from './loaders/markdown.js';
 import { extractPdfIsolated } from './loaders/pdf-isolate.js';
+import { validateFileName } from './upload.js';
 
 /** The corpus folder URL documents live in; the sync only ever touches files here. */
 const WEB_FOLDER = 'web';
@@ -179,7 +180,17 @@ export function webSourceFor(url: string, existing: readonly WebDocumentInfo[], 
   const hash = createHash('sha256').update(url).digest('hex').slice(0, 8);
   const plain = `${WEB_FOLDER}/${slug}.md`;
   const used = new Set([...existing.map((d) => d.source), ...taken]);
-  return u.search || used.has(plain) ? `${WEB_FOLDER}/${slug}-${hash}.md` : plain;
+  const named = u.search || used.has(plain) ? `${WEB_FOLDER}/${slug}-${hash}.md` : plain;
+  if (isCorpusName(named)) return named;
+  // a name the corpus refuses (a host whose first label is a Windows device name: aux., con.,
+  // nul., com1. …) would fail the whole write: the hash leads instead, which no such rule matches
+  const hashFirst = `${WEB_FOLDER}/${hash}-${slug}.md`;
+  return isCorpusName(hashFirst) ? hashFirst : `${WEB_FOLDER}/${hash}.md`;
+}
+
+/** Whether writeDocuments accepts `source`'s file name. */
+function isCorpusName(source: string): boolean {
+  return validateFileName(path.posix.basename(source)).ok;
 }
 
 function decodeSafe(s: string): string {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARSE_LIMITS } from '../../../src/ingest/loaders/limits.js';
+import { validateFileName } from '../../../src/ingest/upload.js';
 import { listWebDocuments, toWebDocument, webSourceFor, type WebDocumentInfo } from '../../../src/ingest/web-document.js';
 
 const limits = { ...DEFAULT_PARSE_LIMITS, maxFileBytes: 1024 * 1024 };
@@ -48,6 +49,15 @@ describe('a fetched page as a corpus document', () => {
     expect(webSourceFor('https://www.c.example:8080/', [])).toBe('web/c.example-8080.md');
     expect(webSourceFor('https://c.example/search?q=a', [])).toMatch(/^web\/c\.example-search-[0-9a-f]{8}\.md$/);
   });
+
+  it.each(['https://aux.example.com/guide', 'https://con.example/', 'https://NUL.example.org/a?b=1', 'https://com1.example/x', 'https://lpt9.example/', 'https://prn.example:8080/'])(
+    'GIVEN a host whose first label is a Windows device name (%s) THEN a file name the corpus accepts, the hash first',
+    (url) => {
+      const source = webSourceFor(url, []);
+      expect(source).toMatch(/^web\/[0-9a-f]{8}[-.]/);
+      expect(validateFileName(path.posix.basename(source))).toMatchObject({ ok: true });
+    },
+  );
 
   it('GIVEN the corpus THEN only web/*.md files with url and fetched_at are URL documents', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-web-'));
