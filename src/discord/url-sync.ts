@@ -49,7 +49,8 @@ export function startUrlSync(ctx: BotContext, opts: { track: (work: Promise<unkn
       return null;
     }
     const failed = run.pages.filter((p) => p.status === 'failed');
-    const failures = failed.map((p) => `${p.url} ${p.code}`).sort().join('\n');
+    // a page that failed or was skipped for the same reason as last time is not posted again
+    const failures = run.pages.filter((p) => p.status === 'failed' || p.status === 'skipped').map((p) => `${p.url} ${p.source ?? ''} ${p.code}`).sort().join('\n');
     ctx.logger.info('URL sync', { pages: run.pages.length, changed: run.pages.filter((p) => p.status === 'updated').length, failed: failed.length, generation: run.report?.generation });
     const changed = run.report !== null && !run.report.noChange;
     if (changed || failures !== lastFailures) {

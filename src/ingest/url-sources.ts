@@ -23,7 +23,7 @@ export interface UrlSourcesDeps {
   now?: () => Date;
 }
 
-export type PageStatus = 'added' | 'updated' | 'unchanged' | 'not-modified' | 'failed';
+export type PageStatus = 'added' | 'updated' | 'unchanged' | 'not-modified' | 'failed' | 'skipped';
 
 export interface PageOutcome {
   url: string;
@@ -31,7 +31,7 @@ export interface PageOutcome {
   /** The corpus document (absent for a page that failed before it had one). */
   source?: string;
   title?: string;
-  /** For a failed page: URL_REFUSED_PRIVATE, URL_TOO_LARGE, URL_TIMEOUT, URL_HTTP_STATUS … */
+  /** For a failed page: URL_REFUSED_PRIVATE, URL_TOO_LARGE, URL_TIMEOUT, URL_HTTP_STATUS …; for a skipped one: URL_DUPLICATE … */
   code?: string;
   message?: string;
 }
@@ -166,7 +166,7 @@ async function sitemapPages(deps: UrlSourcesDeps, sitemap: NonNullable<ReturnTyp
  * its last good copy and is reported.
  */
 export async function syncUrls(deps: UrlSourcesDeps, opts: { by?: string } = {}): Promise<UrlRun> {
-  const docs = await listWebDocuments(deps.config.corpusDir);
+  const { docs, duplicates } = onePerUrl(await listWebDocuments(deps.config.corpusDir));
   const taken = new Set<string>();
   const written = await mapLimited(docs, async (doc): Promise<Written> => {
     const r = await fetchUrl(doc.url, fetchOptions(deps, { etag: doc.etag, lastModified: doc.lastModified }));
@@ -174,16 +174,41 @@ export async function syncUrls(deps: UrlSourcesDeps, opts: { by?: string } = {})
     if (r.value.status === 'not-modified') return { outcome: { url: doc.url, status: 'not-modified', source: doc.source } };
     return pageToFile(deps, r.value, docs, taken);
   });
-  const run: UrlRun = { pages: written.map((w) => w.outcome), overCap: [], sitemapsNotRead: [], report: null };
+  const run: UrlRun = { pages: [...written.map((w) => w.outcome), ...duplicates], overCap: [], sitemapsNotRead: [], report: null };
   run.report = await writeAll(deps, written, opts.by ?? 'URL sync');
   return run;
 }
 
-const STATUS_WORD: Record<PageStatus, string> = { added: 'added', updated: 'updated', unchanged: 'unchanged', 'not-modified': 'not modified (304)', failed: 'failed' };
+/**
+ * One document per URL: of files that hold the same URL (a copy made by hand, a rename), the one
+ * fetched last is synced and the others are reported as skipped. Writing the page to both would
+ * name one corpus path twice, which fails the whole write.
+ */
+function onePerUrl(all: readonly WebDocumentInfo[]): { docs: WebDocumentInfo[]; duplicates: PageOutcome[] } {
+  const time = (d: WebDocumentInfo) => {
+    const t = Date.parse(d.fetchedAt);
+    return Number.isNaN(t) ? -Infinity : t;
+  };
+  const byUrl = new Map<string, WebDocumentInfo>();
+  for (const d of all) {
+    const kept = byUrl.get(d.url);
+    if (!kept || time(d) > time(kept)) byUrl.set(d.url, d);
+  }
+  const docs = all.filter((d) => byUrl.get(d.url) === d);
+  const duplicates = all
+    .filter((d) => byUrl.get(d.url) !== d)
+    .map((d): PageOutcome => {
+      const kept = byUrl.get(d.url)!;
+      return { url: d.url, status: 'skipped', source: d.source, code: 'URL_DUPLICATE', message: `${kept.source} holds the same URL, fetched ${time(kept) === time(d) ? 'as recently' : 'later'}, and is the one synced; remove one of the two` };
+    });
+  return { docs, duplicates };
+}
+
+const STATUS_WORD: Record<PageStatus, string> = { added: 'added', updated: 'updated', unchanged: 'unchanged', 'not-modified': 'not modified (304)', failed: 'failed', skipped: 'skipped' };
 
 /**
- * The outcome as lines of text: a head count, then one line per page that was added, updated or
- * failed (a sync's unchanged pages are only counted), then what a sitemap's cap left out.
+ * The outcome as lines of text: a head count, then one line per page that was added, updated,
+ * failed or skipped (a sync's unchanged pages are only counted), then what a sitemap's cap left out.
  * `link` shows a URL (the bot wraps it in <> so Discord adds no preview); `name` a document path or title.
  */
 export function describeUrlRun(run: UrlRun, fmt: { link?: (url: string) => string; name?: (s: string) => string } = {}): string[] {
@@ -197,6 +222,7 @@ export function describeUrlRun(run: UrlRun, fmt: { link?: (url: string) => strin
   for (const p of run.pages) {
     if (p.status === 'added' || p.status === 'updated') lines.push(`  ${p.status === 'added' ? '+' : '~'} ${name(p.source!)} ← ${link(p.url)}${p.title ? ` (“${name(p.title)}”)` : ''}`);
     else if (p.status === 'failed') lines.push(`  ✗ ${link(p.url)}: ${p.code} — ${p.message}${p.source ? ` (the last good copy, ${name(p.source)}, stays indexed)` : ''}`);
+    else if (p.status === 'skipped') lines.push(`  – ${p.source ? `${name(p.source)} ← ` : ''}${link(p.url)}: skipped, ${p.code} — ${p.message}`);
   }
   const more = (urls: string[]) => urls.slice(0, 5).map(link).join(', ') + (urls.length > 5 ? `, … ${urls.length - 5} more` : '');
   if (run.overCap.length) lines.push(`Skipped ${run.overCap.length} page${run.overCap.length === 1 ? '' : 's'} past the sitemap cap (DOCENT_SITEMAP_MAX_PAGES): ${more(run.overCap)}`);

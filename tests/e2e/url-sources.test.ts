@@ -3,12 +3,12 @@
  * which records it): its sitemaps are read one level deep until the page cap, and what was left
  * out is said.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { addUrl, describeUrlRun } from '../../src/ingest/url-sources.js';
+import { addUrl, describeUrlRun, syncUrls } from '../../src/ingest/url-sources.js';
 import { FakeDocent } from '../support/fake-docent.js';
 import { startPageServer, type PageServer } from '../support/page-server.js';
 
@@ -49,4 +49,23 @@ it('GIVEN a sitemap index THEN its sitemaps are read one level deep until DOCENT
     `Skipped 1 page past the sitemap cap (DOCENT_SITEMAP_MAX_PAGES): ${web.url('/d')}`,
     `Not read: 2 sitemaps of the index (nested indexes are not followed, and none after the cap): ${web.url('/nested.xml')}, ${web.url('/s3.xml')}`,
   ]);
+});
+
+it('GIVEN two web/ documents with the same url THEN the sync fetches and writes the one fetched last and reports the other as skipped, instead of failing the whole write', async () => {
+  const corpus = await mkdtemp(path.join(os.tmpdir(), 'docent-url-dup-'));
+  try {
+    web.page('/twin', { body: '<h1>Twin</h1><p>The new text of the twin page.</p>' });
+    const front = (at: string) => `---\ntitle: Twin\nurl: ${web.url('/twin')}\nfetched_at: ${at}\n---\nThe old text.\n`;
+    await mkdir(path.join(corpus, 'web'));
+    await writeFile(path.join(corpus, 'web', 'a-copy.md'), front('2026-01-01T00:00:00.000Z'));
+    await writeFile(path.join(corpus, 'web', 'b-twin.md'), front('2026-02-01T00:00:00.000Z'));
+    const docent = new FakeDocent([]);
+    const run = await syncUrls({ docent, config: loadConfig({ DOCENT_CORPUS_DIR: corpus, DOCENT_ALLOW_PRIVATE_URLS: 'true' }) });
+    expect(run.pages.map((p) => [p.source, p.status, p.code])).toEqual([['web/b-twin.md', 'updated', undefined], ['web/a-copy.md', 'skipped', 'URL_DUPLICATE']]);
+    const writes = docent.calls.filter((c) => c.method === 'writeDocuments');
+    expect((writes[0].args[0] as Array<{ source: string }>).map((f) => f.source)).toEqual(['web/b-twin.md']);
+    expect(describeUrlRun(run)).toContain(`  – web/a-copy.md ← ${web.url('/twin')}: skipped, URL_DUPLICATE — web/b-twin.md holds the same URL, fetched later, and is the one synced; remove one of the two`);
+  } finally {
+    await rm(corpus, { recursive: true, force: true });
+  }
 });

@@ -288,6 +288,8 @@ export class FakeDocent implements DocentApi {
   /** Like the real one: every file is in after one re-index (only Markdown and text here). */
   async writeDocuments(files: ReadonlyArray<{ source: string; bytes: Buffer }>): Promise<ReindexReport> {
     this.calls.push({ method: 'writeDocuments', args: [files] });
+    // as the pipeline's: one path twice is refused, nothing written
+    if (new Set(files.map((f) => f.source)).size !== files.length) throw new UserError('UPLOAD_REJECTED', 'The same document path was given twice.');
     const added: string[] = [];
     const changed: string[] = [];
     for (const f of files) {
