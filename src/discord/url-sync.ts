@@ -38,6 +38,9 @@ export function startUrlSync(ctx: BotContext, opts: { track: (work: Promise<unkn
   if (ms === null) return null;
   let running: Promise<UrlRun | null> | null = null;
   let lastFailures = '';
+  // the error last posted: a full disk or a refused write fails every pass the same way until
+  // someone acts, and is posted once (again when it changes, or after a pass that succeeded)
+  let lastError = '';
   const pass = async (): Promise<UrlRun | null> => {
     let run: UrlRun;
     try {
@@ -45,9 +48,15 @@ export function startUrlSync(ctx: BotContext, opts: { track: (work: Promise<unkn
     } catch (err) {
       // a busy index or a full disk: nothing was written, the next pass tries again
       ctx.logger.warn('URL sync could not write its changes', { err });
-      await notifyModerators(ctx, `🔄 URL sync: the changed pages could not be written — ${isUserError(err) ? err.message : 'an unexpected error (logged)'}. The next pass tries again.`);
+      const why = isUserError(err) ? err.message : 'an unexpected error (logged)';
+      const key = isUserError(err) ? `${err.code} ${why}` : `unexpected ${err instanceof Error ? err.message : String(err)}`;
+      if (key !== lastError) {
+        lastError = key;
+        await notifyModerators(ctx, `🔄 URL sync: the changed pages could not be written — ${why}. The next pass tries again (this error is not posted again until it changes).`);
+      }
       return null;
     }
+    lastError = '';
     const failed = run.pages.filter((p) => p.status === 'failed');
     // a page that failed or was skipped for the same reason as last time is not posted again
     const failures = run.pages.filter((p) => p.status === 'failed' || p.status === 'skipped').map((p) => `${p.url} ${p.source ?? ''} ${p.code}`).sort().join('\n');
