@@ -7,11 +7,11 @@
  * copy.
  */
 import type { Config } from '../config.js';
-import type { DocentApi, ReindexReport } from '../pipeline.js';
+import type { DocentApi, DocumentWrite, NotWritten, ReindexReport } from '../pipeline.js';
 import { fetchUrl, normalizeUrl, type Fetched, type FetchOptions } from './fetch-url.js';
 import { mayBeSitemap, parseSitemap } from './sitemap.js';
 import type { AddressClass, Resolver } from './url-guard.js';
-import { listWebDocuments, toWebDocument, webSourceFor, type WebDocumentInfo } from './web-document.js';
+import { listWebDocuments, listWebNames, toWebDocument, webSourceFor, type WebDocumentInfo } from './web-document.js';
 
 export interface UrlSourcesDeps {
   docent: Pick<DocentApi, 'writeDocuments'>;
@@ -69,7 +69,7 @@ async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>
 
 interface Written {
   outcome: PageOutcome;
-  file?: { source: string; bytes: Buffer };
+  file?: DocumentWrite;
 }
 
 /** One fetched page → its outcome and, when it is new or changed, the file to write. */
@@ -81,12 +81,28 @@ async function pageToFile(deps: UrlSourcesDeps, page: Extract<Fetched, { status:
   taken.add(source);
   // fetched again but the same text (a server that ignores conditional requests): nothing to re-index
   if (before && before.body === doc.value.body) return { outcome: { url: page.url, status: 'unchanged', source, title: doc.value.title } };
-  return { outcome: { url: page.url, status: before ? 'updated' : 'added', source, title: doc.value.title }, file: { source, bytes: doc.value.bytes } };
+  // written only if, under the lock, the file is still as it was read (or still absent)
+  return { outcome: { url: page.url, status: before ? 'updated' : 'added', source, title: doc.value.title }, file: { source, bytes: doc.value.bytes, expected: before ? before.sha256 : null } };
 }
 
+const NOT_WRITTEN: Record<NotWritten['code'], { code: string; message: (source: string) => string }> = {
+  REMOVED: { code: 'URL_REMOVED_MEANWHILE', message: (s) => `${s} was removed while the page was fetched (a /remove or a rollback); it is not written back` },
+  CHANGED: { code: 'URL_CHANGED_MEANWHILE', message: (s) => `${s} changed while the page was fetched (a rollback, an edit, another add or sync); it is left as it is` },
+  TAKEN: { code: 'URL_NAME_TAKEN', message: (s) => `a file was put at ${s} while the page was fetched; it is left as it is and the page was not written (add the URL again)` },
+};
+
+/** Writes the new and changed pages in one call; a page the pipeline left as it was becomes `skipped`. */
 async function writeAll(deps: UrlSourcesDeps, written: Written[], purpose: string): Promise<ReindexReport | null> {
   const files = written.flatMap((w) => (w.file ? [w.file] : []));
-  return files.length ? deps.docent.writeDocuments(files, { purpose }) : null;
+  if (!files.length) return null;
+  const { notWritten, ...report } = await deps.docent.writeDocuments(files, { purpose });
+  for (const n of notWritten ?? []) {
+    const w = written.find((x) => x.file?.source === n.source);
+    if (!w) continue;
+    const why = NOT_WRITTEN[n.code];
+    w.outcome = { url: w.outcome.url, status: 'skipped', source: n.source, code: why.code, message: why.message(n.source) };
+  }
+  return report;
 }
 
 /**
@@ -108,7 +124,8 @@ export async function addUrl(deps: UrlSourcesDeps, rawUrl: string, opts: { by?: 
   }
   const page = first.value as Extract<Fetched, { status: 'ok' }>;
   const existing = await listWebDocuments(deps.config.corpusDir);
-  const taken = new Set<string>();
+  // every name in web/ (a file a person put there too) is taken, unless it is this URL's document
+  const taken = await listWebNames(deps.config.corpusDir);
   const sitemap = mayBeSitemap(page.contentType, page.finalUrl) ? parseSitemap(page.bytes.toString('utf8')) : null;
   let written: Written[];
   if (!sitemap) {
@@ -123,8 +140,8 @@ export async function addUrl(deps: UrlSourcesDeps, rawUrl: string, opts: { by?: 
       return pageToFile(deps, r.value as Extract<Fetched, { status: 'ok' }>, existing, taken);
     });
   }
-  run.pages.push(...written.map((w) => w.outcome));
   run.report = await writeAll(deps, written, `${opts.by ?? 'adding'} ${start.value}`);
+  run.pages.push(...written.map((w) => w.outcome));
   return run;
 }
 
@@ -167,16 +184,15 @@ async function sitemapPages(deps: UrlSourcesDeps, sitemap: NonNullable<ReturnTyp
  */
 export async function syncUrls(deps: UrlSourcesDeps, opts: { by?: string } = {}): Promise<UrlRun> {
   const { docs, duplicates } = onePerUrl(await listWebDocuments(deps.config.corpusDir));
-  const taken = new Set<string>();
+  const taken = await listWebNames(deps.config.corpusDir);
   const written = await mapLimited(docs, async (doc): Promise<Written> => {
     const r = await fetchUrl(doc.url, fetchOptions(deps, { etag: doc.etag, lastModified: doc.lastModified }));
     if (!r.ok) return { outcome: { url: doc.url, status: 'failed', source: doc.source, code: r.code, message: r.message } };
     if (r.value.status === 'not-modified') return { outcome: { url: doc.url, status: 'not-modified', source: doc.source } };
     return pageToFile(deps, r.value, docs, taken);
   });
-  const run: UrlRun = { pages: [...written.map((w) => w.outcome), ...duplicates], overCap: [], sitemapsNotRead: [], report: null };
-  run.report = await writeAll(deps, written, opts.by ?? 'URL sync');
-  return run;
+  const report = await writeAll(deps, written, opts.by ?? 'URL sync');
+  return { pages: [...written.map((w) => w.outcome), ...duplicates], overCap: [], sitemapsNotRead: [], report };
 }
 
 /**
