@@ -202,7 +202,8 @@ export function createBot(opts: CreateBotOptions): Bot {
       stopped = true;
       stopForgetting?.();
       stopRecheck?.();
-      urlSync?.stop();
+      // cancels the sync pass under way and waits for it: nothing is written after the bot has stopped
+      await urlSync?.stop();
       await corpusWatch?.close();
       await client.destroy();
       await context.insights?.close().catch((err: unknown) => logger.warn('could not close the questions database', { err }));

@@ -24,7 +24,8 @@ const intervalSchedule: Schedule = (fn, ms) => {
 export interface UrlSync {
   /** One sync pass now (or the one already running); resolves with its outcome, or null when it could not run. */
   runNow(): Promise<UrlRun | null>;
-  stop(): void;
+  /** Stops the timer and the pass under way (its fetches cancelled, nothing written; a write already under the lock finishes), and resolves once it has ended. */
+  stop(): Promise<void>;
 }
 
 /** A run's lines for Discord: URLs in <…> (no link previews), titles and paths inert. */
@@ -37,6 +38,7 @@ export function startUrlSync(ctx: BotContext, opts: { track: (work: Promise<unkn
   const ms = ctx.config.urls.syncIntervalMs;
   if (ms === null) return null;
   let running: Promise<UrlRun | null> | null = null;
+  const stopping = new AbortController();
   let lastFailures = '';
   // the error last posted: a full disk or a refused write fails every pass the same way until
   // someone acts, and is posted once (again when it changes, or after a pass that succeeded)
@@ -44,8 +46,12 @@ export function startUrlSync(ctx: BotContext, opts: { track: (work: Promise<unkn
   const pass = async (): Promise<UrlRun | null> => {
     let run: UrlRun;
     try {
-      run = await syncUrls({ docent: ctx.docent, config: ctx.config }, { by: 'URL sync (DOCENT_SYNC_INTERVAL)' });
+      run = await syncUrls({ docent: ctx.docent, config: ctx.config, signal: stopping.signal }, { by: 'URL sync (DOCENT_SYNC_INTERVAL)' });
     } catch (err) {
+      if (stopping.signal.aborted) {
+        ctx.logger.info('URL sync stopped with the bot; nothing was written');
+        return null;
+      }
       // a busy index or a full disk: nothing was written, the next pass tries again
       ctx.logger.warn('URL sync could not write its changes', { err });
       const why = isUserError(err) ? err.message : 'an unexpected error (logged)';
@@ -70,12 +76,20 @@ export function startUrlSync(ctx: BotContext, opts: { track: (work: Promise<unkn
     return run;
   };
   const runNow = () => {
+    if (stopping.signal.aborted) return Promise.resolve(null);
     if (!running) {
       running = pass().finally(() => (running = null));
       opts.track(running);
     }
     return running;
   };
-  const stop = (opts.schedule ?? intervalSchedule)(() => void runNow(), ms);
-  return { runNow, stop };
+  const stopTimer = (opts.schedule ?? intervalSchedule)(() => void runNow(), ms);
+  return {
+    runNow,
+    async stop() {
+      stopTimer();
+      stopping.abort();
+      await running;
+    },
+  };
 }

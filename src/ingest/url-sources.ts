@@ -21,6 +21,8 @@ export interface UrlSourcesDeps {
   /** Which addresses count as public (default: ipaddr.js's special-purpose ranges). */
   classify?: (address: string) => AddressClass;
   now?: () => Date;
+  /** Stops a run (the bot is stopping): fetches are cancelled and nothing is written; the run rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export type PageStatus = 'added' | 'updated' | 'unchanged' | 'not-modified' | 'failed' | 'skipped';
@@ -51,14 +53,14 @@ const CONCURRENCY = 4;
 
 function fetchOptions(deps: UrlSourcesDeps, extra: Partial<FetchOptions> = {}): FetchOptions {
   const u = deps.config.urls;
-  return { maxBytes: u.maxBytes, timeoutMs: u.timeoutMs, maxRedirects: u.maxRedirects, allowPrivate: u.allowPrivate, resolve: deps.resolve, classify: deps.classify, ...extra };
+  return { maxBytes: u.maxBytes, timeoutMs: u.timeoutMs, maxRedirects: u.maxRedirects, allowPrivate: u.allowPrivate, resolve: deps.resolve, classify: deps.classify, signal: deps.signal, ...extra };
 }
 
-async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !signal?.aborted) {
       const i = next++;
       out[i] = await fn(items[i]);
     }
@@ -93,6 +95,8 @@ const NOT_WRITTEN: Record<NotWritten['code'], { code: string; message: (source: 
 
 /** Writes the new and changed pages in one call; a page the pipeline left as it was becomes `skipped`. */
 async function writeAll(deps: UrlSourcesDeps, written: Written[], purpose: string): Promise<ReindexReport | null> {
+  // stopped while fetching: nothing is written (a write under way is not interrupted)
+  deps.signal?.throwIfAborted();
   const files = written.flatMap((w) => (w.file ? [w.file] : []));
   if (!files.length) return null;
   const { notWritten, ...report } = await deps.docent.writeDocuments(files, { purpose });
@@ -138,7 +142,7 @@ export async function addUrl(deps: UrlSourcesDeps, rawUrl: string, opts: { by?: 
       const r = await fetchUrl(url, fetchOptions(deps));
       if (!r.ok) return { outcome: { url, status: 'failed', code: r.code, message: r.message } };
       return pageToFile(deps, r.value as Extract<Fetched, { status: 'ok' }>, existing, taken);
-    });
+    }, deps.signal);
   }
   run.report = await writeAll(deps, written, `${opts.by ?? 'adding'} ${start.value}`);
   run.pages.push(...written.map((w) => w.outcome));
@@ -190,7 +194,7 @@ export async function syncUrls(deps: UrlSourcesDeps, opts: { by?: string } = {})
     if (!r.ok) return { outcome: { url: doc.url, status: 'failed', source: doc.source, code: r.code, message: r.message } };
     if (r.value.status === 'not-modified') return { outcome: { url: doc.url, status: 'not-modified', source: doc.source } };
     return pageToFile(deps, r.value, docs, taken);
-  });
+  }, deps.signal);
   const report = await writeAll(deps, written, opts.by ?? 'URL sync');
   return { pages: [...written.map((w) => w.outcome), ...duplicates], overCap: [], sitemapsNotRead: [], report };
 }

@@ -77,3 +77,37 @@ it('GIVEN a write that fails the same way on every pass THEN the moderators hear
     sync.stop();
   }
 });
+
+it('GIVEN a pass waiting on a page WHEN the sync is stopped THEN the fetch is cancelled, nothing is written or posted, and stop() resolves once the pass has ended', async () => {
+  const gate = web.gated('/held', { body: '<p>The new text.</p>' });
+  const corpus = await corpusWithPage('stopping', '/held');
+  const config = loadConfig({ DOCENT_CORPUS_DIR: corpus, DOCENT_ALLOW_PRIVATE_URLS: 'true', DOCENT_SYNC_INTERVAL: '30m', MODERATOR_CHANNEL_ID: '100000000000000042' });
+  let writes = 0;
+  const { ctx, posts } = contextWith(config, async () => {
+    writes++;
+    return report();
+  });
+  const tracked: Array<Promise<unknown>> = [];
+  let fire = () => {};
+  const sync = startUrlSync(ctx, {
+    track: (work) => void tracked.push(work),
+    schedule: (fn) => {
+      fire = fn;
+      return () => {};
+    },
+  })!;
+  try {
+    fire();
+    await gate.arrived;
+    let ended = false;
+    void tracked[0].finally(() => (ended = true));
+    await sync.stop();
+    expect(ended).toBe(true);
+    expect(await tracked[0]).toBeNull();
+    expect(writes).toBe(0);
+    expect(posts).toEqual([]);
+    expect(await sync.runNow()).toBeNull(); // stopped: no new pass
+  } finally {
+    gate.release();
+  }
+});
