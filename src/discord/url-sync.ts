@@ -7,19 +7,44 @@
  */
 import { isUserError } from '../errors.js';
 import { syncUrls, describeUrlRun, type UrlRun } from '../ingest/url-sources.js';
+import { listWebDocuments } from '../ingest/web-document.js';
 import { inertName } from '../text/inert.js';
 import { notifyModerators } from './answer-flow.js';
 import type { BotContext } from './context.js';
 import { renderReport } from './format.js';
 
-/** Runs `fn` every `ms`; returns a function that stops it. Injectable so tests fire a pass themselves. */
-export type Schedule = (fn: () => void, ms: number) => () => void;
+/**
+ * Runs `fn` after `firstMs`, then every `ms`; returns a function that stops it. Injectable so
+ * tests fire a pass themselves.
+ */
+export type Schedule = (fn: () => void, ms: number, firstMs: number) => () => void;
 
-const intervalSchedule: Schedule = (fn, ms) => {
-  const timer = setInterval(fn, ms);
-  timer.unref();
-  return () => clearInterval(timer);
+const intervalSchedule: Schedule = (fn, ms, firstMs) => {
+  let every: NodeJS.Timeout | undefined;
+  const first = setTimeout(() => {
+    every = setInterval(fn, ms);
+    every.unref();
+    fn();
+  }, firstMs);
+  first.unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(every);
+  };
 };
+
+/**
+ * When the first pass is due: an interval after the oldest `fetched_at` of the URL documents, at
+ * once when that is past (0). Counting from the start instead, a bot restarted more often than
+ * DOCENT_SYNC_INTERVAL (a deploy a day, a 1-day interval) never synced at all.
+ */
+export async function firstPassDelay(corpusDir: string, ms: number, now: Date): Promise<number> {
+  const times = (await listWebDocuments(corpusDir)).map((d) => Date.parse(d.fetchedAt));
+  if (times.length === 0) return ms;
+  // a fetched_at that cannot be read counts as long ago
+  const oldest = Math.min(...times.map((t) => (Number.isNaN(t) ? -Infinity : t)));
+  return Math.max(0, Math.min(ms, oldest + ms - now.getTime()));
+}
 
 export interface UrlSync {
   /** One sync pass now (or the one already running); resolves with its outcome, or null when it could not run. */
@@ -33,10 +58,14 @@ export function describeUrlRunForDiscord(run: UrlRun): string {
   return describeUrlRun(run, { link: (u) => `<${u}>`, name: (s) => `\`${inertName(s)}\`` }).join('\n');
 }
 
-/** Starts the timer when DOCENT_SYNC_INTERVAL is set; null otherwise. */
-export function startUrlSync(ctx: BotContext, opts: { track: (work: Promise<unknown>) => void; schedule?: Schedule }): UrlSync | null {
+/**
+ * Starts the timer when DOCENT_SYNC_INTERVAL is set (null otherwise): the first pass when the
+ * oldest URL document is due (`firstPassDelay`), then every interval.
+ */
+export async function startUrlSync(ctx: BotContext, opts: { track: (work: Promise<unknown>) => void; schedule?: Schedule; now?: () => Date }): Promise<UrlSync | null> {
   const ms = ctx.config.urls.syncIntervalMs;
   if (ms === null) return null;
+  const firstMs = await firstPassDelay(ctx.config.corpusDir, ms, (opts.now ?? (() => new Date()))());
   let running: Promise<UrlRun | null> | null = null;
   const stopping = new AbortController();
   let lastFailures = '';
@@ -83,7 +112,7 @@ export function startUrlSync(ctx: BotContext, opts: { track: (work: Promise<unkn
     }
     return running;
   };
-  const stopTimer = (opts.schedule ?? intervalSchedule)(() => void runNow(), ms);
+  const stopTimer = (opts.schedule ?? intervalSchedule)(() => void runNow(), ms, firstMs);
   return {
     runNow,
     async stop() {

@@ -51,7 +51,7 @@ it('GIVEN a write that fails the same way on every pass THEN the moderators hear
     throw new UserError('DISK_FULL', 'Could not write to the corpus: there is no space left on its disk (ENOSPC)');
   };
   const { ctx, posts } = contextWith(config, () => outcome());
-  const sync = startUrlSync(ctx, { track: () => {}, schedule: () => () => {} })!;
+  const sync = (await startUrlSync(ctx, { track: () => {}, schedule: () => () => {} }))!;
   try {
     await sync.runNow();
     await sync.runNow();
@@ -89,13 +89,13 @@ it('GIVEN a pass waiting on a page WHEN the sync is stopped THEN the fetch is ca
   });
   const tracked: Array<Promise<unknown>> = [];
   let fire = () => {};
-  const sync = startUrlSync(ctx, {
+  const sync = (await startUrlSync(ctx, {
     track: (work) => void tracked.push(work),
     schedule: (fn) => {
       fire = fn;
       return () => {};
     },
-  })!;
+  }))!;
   try {
     fire();
     await gate.arrived;
@@ -110,4 +110,27 @@ it('GIVEN a pass waiting on a page WHEN the sync is stopped THEN the fetch is ca
   } finally {
     gate.release();
   }
+});
+
+it('GIVEN URL documents fetched some time ago THEN the first pass is due an interval after the oldest fetched_at, at once when that is past, not an interval after the start', async () => {
+  const corpus = await corpusWithPage('due', '/due', '2026-03-20T11:50:00.000Z');
+  await writeFile(path.join(corpus, 'web', 'later.md'), `---\ntitle: L\nurl: ${web.url('/later')}\nfetched_at: 2026-03-20T11:55:00.000Z\n---\nText.\n`);
+  const config = loadConfig({ DOCENT_CORPUS_DIR: corpus, DOCENT_ALLOW_PRIVATE_URLS: 'true', DOCENT_SYNC_INTERVAL: '30m' });
+  const { ctx } = contextWith(config, async () => report());
+  const firstDelay = async (now: string) => {
+    const calls: Array<{ ms: number; firstMs: number }> = [];
+    const sync = await startUrlSync(ctx, { track: () => {}, now: () => new Date(now), schedule: (_fn, ms, firstMs) => (calls.push({ ms, firstMs }), () => {}) });
+    await sync!.stop();
+    return calls;
+  };
+  // the oldest was fetched at 11:50: due at 12:20
+  expect(await firstDelay('2026-03-20T12:00:00.000Z')).toEqual([{ ms: 30 * 60_000, firstMs: 20 * 60_000 }]);
+  // restarted after it was due: at once
+  expect(await firstDelay('2026-03-21T08:00:00.000Z')).toEqual([{ ms: 30 * 60_000, firstMs: 0 }]);
+  // no URL documents: an interval from now
+  const empty = loadConfig({ DOCENT_CORPUS_DIR: path.join(dir, 'none'), DOCENT_ALLOW_PRIVATE_URLS: 'true', DOCENT_SYNC_INTERVAL: '30m' });
+  const calls: number[] = [];
+  const sync = await startUrlSync(contextWith(empty, async () => report()).ctx, { track: () => {}, schedule: (_fn, _ms, firstMs) => (calls.push(firstMs), () => {}) });
+  await sync!.stop();
+  expect(calls).toEqual([30 * 60_000]);
 });
