@@ -77,8 +77,9 @@ interface Written {
 /** One fetched page → its outcome and, when it is new or changed, the file to write. */
 async function pageToFile(deps: UrlSourcesDeps, page: Extract<Fetched, { status: 'ok' }>, existing: readonly WebDocumentInfo[], taken: Set<string>): Promise<Written> {
   const doc = await toWebDocument(page, (deps.now ?? (() => new Date()))(), { ...deps.config.parseLimits, maxFileBytes: deps.config.maxFileBytes });
-  if (!doc.ok) return { outcome: { url: page.url, status: 'failed', code: doc.code, message: doc.message } };
   const before = existing.find((d) => d.url === page.url);
+  // a document that has one keeps its last good copy, and the report says so
+  if (!doc.ok) return { outcome: { url: page.url, status: 'failed', source: before?.source, code: doc.code, message: doc.message } };
   const source = webSourceFor(page.url, existing, taken);
   taken.add(source);
   // fetched again but the same text (a server that ignores conditional requests): nothing to re-index

@@ -69,3 +69,19 @@ it('GIVEN two web/ documents with the same url THEN the sync fetches and writes 
     await rm(corpus, { recursive: true, force: true });
   }
 });
+
+it('GIVEN a synced page that is fetched but can no longer be read as a document THEN its failure names the last good copy, which stays', async () => {
+  const corpus = await mkdtemp(path.join(os.tmpdir(), 'docent-url-unreadable-'));
+  try {
+    web.page('/now-image', { type: 'image/png', body: Buffer.from([0x89, 0x50, 0x4e, 0x47]) });
+    await mkdir(path.join(corpus, 'web'));
+    await writeFile(path.join(corpus, 'web', 'img.md'), `---\ntitle: Img\nurl: ${web.url('/now-image')}\nfetched_at: 2026-01-01T00:00:00.000Z\n---\nThe old text.\n`);
+    const docent = new FakeDocent([]);
+    const run = await syncUrls({ docent, config: loadConfig({ DOCENT_CORPUS_DIR: corpus, DOCENT_ALLOW_PRIVATE_URLS: 'true' }) });
+    expect(run.pages).toEqual([{ url: web.url('/now-image'), status: 'failed', source: 'web/img.md', code: 'URL_UNSUPPORTED_TYPE', message: 'it is of type image/png; Docent reads HTML, Markdown, plain text and PDF pages' }]);
+    expect(describeUrlRun(run)[1]).toBe(`  ✗ ${web.url('/now-image')}: URL_UNSUPPORTED_TYPE — it is of type image/png; Docent reads HTML, Markdown, plain text and PDF pages (the last good copy, web/img.md, stays indexed)`);
+    expect(docent.calls.filter((c) => c.method === 'writeDocuments')).toEqual([]);
+  } finally {
+    await rm(corpus, { recursive: true, force: true });
+  }
+});
