@@ -7,6 +7,7 @@
  * copy.
  */
 import type { Config } from '../config.js';
+import { redactUrl } from '../log.js';
 import type { DocentApi, DocumentWrite, NotWritten, ReindexReport } from '../pipeline.js';
 import { fetchUrl, normalizeUrl, type Fetched, type FetchOptions } from './fetch-url.js';
 import { mayBeSitemap, parseSitemap } from './sitemap.js';
@@ -119,7 +120,8 @@ export async function addUrl(deps: UrlSourcesDeps, rawUrl: string, opts: { by?: 
   const run: UrlRun = { pages: [], overCap: [], sitemapsNotRead: [], report: null };
   const start = normalizeUrl(rawUrl);
   if (!start.ok) {
-    run.pages.push({ url: rawUrl.trim().slice(0, 300), status: 'failed', code: start.code, message: start.message });
+    // not checked yet: shown without a user:password@ or a ?token=
+    run.pages.push({ url: shownUrl(rawUrl), status: 'failed', code: start.code, message: start.message });
     return run;
   }
   const first = await fetchUrl(start.value, fetchOptions(deps));
@@ -145,7 +147,7 @@ export async function addUrl(deps: UrlSourcesDeps, rawUrl: string, opts: { by?: 
       return pageToFile(deps, r.value as Extract<Fetched, { status: 'ok' }>, existing, taken);
     }, deps.signal);
   }
-  run.report = await writeAll(deps, written, `${opts.by ?? 'adding'} ${start.value}`);
+  run.report = await writeAll(deps, written, `${opts.by ?? 'adding'} ${redactUrl(start.value)}`);
   run.pages.push(...written.map((w) => w.outcome));
   return run;
 }
@@ -157,7 +159,7 @@ async function sitemapPages(deps: UrlSourcesDeps, sitemap: NonNullable<ReturnTyp
   const add = (locs: string[]) => {
     for (const loc of locs) {
       const n = normalizeUrl(loc);
-      if (!n.ok) run.pages.push({ url: loc.slice(0, 300), status: 'failed', code: n.code, message: n.message });
+      if (!n.ok) run.pages.push({ url: shownUrl(loc), status: 'failed', code: n.code, message: n.message });
       else if (!pages.includes(n.value)) pages.push(n.value);
     }
   };
@@ -167,17 +169,17 @@ async function sitemapPages(deps: UrlSourcesDeps, sitemap: NonNullable<ReturnTyp
   }
   for (const [i, loc] of sitemap.locs.entries()) {
     if (pages.length >= cap) {
-      run.sitemapsNotRead.push(...sitemap.locs.slice(i));
+      run.sitemapsNotRead.push(...sitemap.locs.slice(i).map(shownUrl));
       break;
     }
     const r = await fetchUrl(loc, fetchOptions(deps));
     if (!r.ok) {
-      run.pages.push({ url: loc.slice(0, 300), status: 'failed', code: r.code, message: `the sitemap ${r.message}` });
+      run.pages.push({ url: shownUrl(loc), status: 'failed', code: r.code, message: `the sitemap ${r.message}` });
       continue;
     }
     const child = r.value.status === 'ok' ? parseSitemap(r.value.bytes.toString('utf8')) : null;
     if (child?.kind === 'urlset') add(child.locs);
-    else run.sitemapsNotRead.push(loc);
+    else run.sitemapsNotRead.push(shownUrl(loc));
   }
   return pages;
 }
@@ -225,6 +227,11 @@ function onePerUrl(all: readonly WebDocumentInfo[]): { docs: WebDocumentInfo[]; 
   return { docs, duplicates };
 }
 
+/** A URL not (yet) checked, as a report shows it: no user:password@ or ?token=, at most 300 characters. */
+function shownUrl(raw: string): string {
+  return redactUrl(raw.trim()).slice(0, 300);
+}
+
 const STATUS_WORD: Record<PageStatus, string> = { added: 'added', updated: 'updated', unchanged: 'unchanged', 'not-modified': 'not modified (304)', failed: 'failed', skipped: 'skipped' };
 
 /**
@@ -233,7 +240,8 @@ const STATUS_WORD: Record<PageStatus, string> = { added: 'added', updated: 'upda
  * `link` shows a URL (the bot wraps it in <> so Discord adds no preview); `name` a document path or title.
  */
 export function describeUrlRun(run: UrlRun, fmt: { link?: (url: string) => string; name?: (s: string) => string } = {}): string[] {
-  const link = fmt.link ?? ((u: string) => u);
+  // a report is posted and printed: a page's URL is shown without credentials or ?token= values
+  const link = (u: string) => (fmt.link ?? ((x: string) => x))(redactUrl(u));
   const name = fmt.name ?? ((s: string) => s);
   const counts = (Object.keys(STATUS_WORD) as PageStatus[])
     .map((s) => [s, run.pages.filter((p) => p.status === s).length] as const)

@@ -85,3 +85,17 @@ it('GIVEN a synced page that is fetched but can no longer be read as a document 
     await rm(corpus, { recursive: true, force: true });
   }
 });
+
+it('GIVEN a URL with a user:password@ or a ?token= THEN the report shows neither, also for a sitemap entry that is refused', async () => {
+  const docent = new FakeDocent([]);
+  const config = loadConfig({ DOCENT_CORPUS_DIR: dir, DOCENT_ALLOW_PRIVATE_URLS: 'true' });
+  const creds = await addUrl({ docent, config }, ' https://admin:hunter2@docs.example.test/a?token=tok-s3cret-99 ');
+  expect(creds.pages).toEqual([{ url: 'https://[redacted]@docs.example.test/a?token=[redacted]', status: 'failed', code: 'URL_INVALID', message: expect.stringContaining('user name or password') }]);
+  web.page('/secret-map.xml', { type: 'application/xml', body: `<urlset><url><loc>ftp://u:pw-in-map@x.example/f?key=k-s3cret</loc></url><url><loc>${web.url('/missing')}?token=tok-s3cret-98</loc></url></urlset>` });
+  const map = await addUrl({ docent, config }, web.url('/secret-map.xml'));
+  // an entry refused unchecked is kept redacted; a checked one is kept as fetched and shown redacted
+  expect(map.pages.map((p) => [p.url, p.code])).toEqual([['ftp://[redacted]@x.example/f?key=[redacted]', 'URL_INVALID'], [`${web.url('/missing')}?token=tok-s3cret-98`, 'URL_HTTP_STATUS']]);
+  expect(describeUrlRun(map)[2]).toBe(`  ✗ ${web.url('/missing')}?token=[redacted]: URL_HTTP_STATUS — the server answered 404 Not Found`);
+  const shown = JSON.stringify(creds) + JSON.stringify(map.pages[0]) + describeUrlRun(map).join('\n') + describeUrlRun(creds).join('\n');
+  for (const secret of ['hunter2', 'tok-s3cret', 'pw-in-map', 'k-s3cret']) expect(shown).not.toContain(secret);
+});
