@@ -96,7 +96,8 @@ export async function fetchUrl(rawUrl: string, opts: FetchOptions): Promise<Resu
 async function follow(url: string, opts: FetchOptions, signal: AbortSignal): Promise<Result<Fetched, FetchErrorCode>> {
   let current = new URL(url);
   for (let hop = 0; ; hop++) {
-    const checked = await checkHost(current.hostname, opts);
+    // the lookup is inside the fetch's time limit: a resolver that never answers is a URL_TIMEOUT
+    const checked = await checkHost(current.hostname, { ...opts, signal });
     if (!checked.ok) return hop === 0 ? checked : { ...checked, message: `it redirects to ${current.href}, and ${checked.message}` };
     const agent = new Agent({ connect: { lookup: pinnedLookup(checked.value) as never }, connections: 1 });
     let res: Response;

@@ -108,6 +108,25 @@ export interface GuardOptions {
   resolve?: Resolver;
   /** Which addresses count as public (default `classifyAddress`). */
   classify?: (address: string) => AddressClass;
+  /**
+   * Ends the wait for DNS (the fetch's time limit, or a stop): `checkHost` then rejects with the
+   * signal's reason. getaddrinfo itself cannot be cancelled; its answer, if it ever comes, is dropped.
+   */
+  signal?: AbortSignal;
+}
+
+/** `work`, or the signal's reason as soon as it aborts, whichever comes first. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
 }
 
 /**
@@ -121,8 +140,10 @@ export async function checkHost(hostname: string, opts: GuardOptions): Promise<R
   if (ipaddr.isValid(host)) addresses = [{ address: host, family: host.includes(':') ? 6 : 4 }];
   else {
     try {
-      addresses = await (opts.resolve ?? systemResolver)(host);
+      addresses = await raceAbort((opts.resolve ?? systemResolver)(host), opts.signal);
     } catch (err) {
+      // out of time (or stopped) while waiting for DNS: the fetch reports it as such
+      if (opts.signal?.aborted) throw err;
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       return { ok: false, code: 'URL_DNS_FAILED', message: `the host name ${host} does not resolve (${code})` };
     }

@@ -97,6 +97,21 @@ describe('limits (DOCENT_ALLOW_PRIVATE_URLS on, as for an intranet)', () => {
     expect(await fetchUrl(web.url('/hang'), { ...open, timeoutMs: 200 })).toEqual({ ok: false, code: 'URL_TIMEOUT', message: 'no complete answer within 200 ms (DOCENT_URL_TIMEOUT_MS)' });
   });
 
+  it('GIVEN a DNS lookup that never answers THEN URL_TIMEOUT at DOCENT_URL_TIMEOUT_MS: the time limit covers the lookup', async () => {
+    const stuck: FetchOptions = { ...guarded, timeoutMs: 200, resolve: () => new Promise(() => {}) };
+    expect(await fetchUrl('http://stuck.example.test/', stuck)).toEqual({ ok: false, code: 'URL_TIMEOUT', message: 'no complete answer within 200 ms (DOCENT_URL_TIMEOUT_MS)' });
+  });
+
+  it('GIVEN a DNS lookup under way WHEN the fetch is stopped THEN URL_CANCELLED at once', async () => {
+    const stop = new AbortController();
+    let asked!: () => void;
+    const lookingUp = new Promise<void>((resolve) => (asked = resolve));
+    const fetching = fetchUrl('http://stuck.example.test/', { ...guarded, signal: stop.signal, resolve: () => (asked(), new Promise(() => {})) });
+    await lookingUp;
+    stop.abort();
+    expect(await fetching).toEqual({ ok: false, code: 'URL_CANCELLED', message: 'the fetch was stopped (Docent is shutting down)' });
+  });
+
   it('GIVEN an error status or a refused connection THEN the status or the socket error, never a stack trace', async () => {
     expect(await fetchUrl(web.url('/missing'), open)).toEqual({ ok: false, code: 'URL_HTTP_STATUS', message: 'the server answered 404 Not Found' });
     const closed = await startPageServer();
