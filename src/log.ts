@@ -37,9 +37,18 @@ export function redact(text: string): string {
   return out;
 }
 
-/** A URL as it may be logged or shown: `https://user:pass@host/v1` → `https://[redacted]@host/v1`. */
+/**
+ * A query parameter whose name says it carries a secret (`token`, `access_token`, `api_key`,
+ * `sig`, `X-Amz-Signature`, `password` …). Names are bounded, so a pass stays linear.
+ */
+const SECRET_QUERY = /([?&;](?:[\w~.-]{0,40}[_.-])?(?:token|api_?key|apikey|key|secret|password|passwd|pwd|sig|signature|auth|credentials?|session(?:_?id)?)=)[^&#\s]*/gi;
+
+/**
+ * A URL as it may be logged or shown: `https://user:pass@host/v1?token=abc` →
+ * `https://[redacted]@host/v1?token=[redacted]`.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(URL_CREDENTIALS, '$1[redacted]@');
+  return url.replace(URL_CREDENTIALS, '$1[redacted]@').replace(SECRET_QUERY, '$1[redacted]');
 }
 
 export interface Logger {

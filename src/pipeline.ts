@@ -42,6 +42,31 @@ export interface ReindexReport {
   ms: number;
 }
 
+/** A document for `writeDocuments`. */
+export interface DocumentWrite {
+  /** Corpus-relative path (`web/example.com-guide.md`). */
+  source: string;
+  bytes: Buffer;
+  /**
+   * What the caller saw at `source` when it decided to write: the sha256 of the file's bytes, or
+   * null for no file. Checked under the lock: when the file is no longer so (removed, rolled back,
+   * edited, or a file put where there was none), it is left as it is and listed in `notWritten`.
+   * Absent: written whatever is there.
+   */
+  expected?: string | null;
+}
+
+/** Why `writeDocuments` left a document as it was: `REMOVED`, `CHANGED` since it was read, or a file put at a new one's path (`TAKEN`). */
+export interface NotWritten {
+  source: string;
+  code: 'REMOVED' | 'CHANGED' | 'TAKEN';
+}
+
+export interface WriteReport extends ReindexReport {
+  /** Documents whose `expected` no longer held under the lock; not written. Nothing is re-indexed when no document is left. */
+  notWritten: NotWritten[];
+}
+
 export interface DocentApi {
   answer(question: string, options?: AnswerOptions): Promise<AnswerResult>;
   sources(): SourceInfo[];
@@ -50,10 +75,11 @@ export interface DocentApi {
   addDocument(fileName: string, bytes: Buffer, contentType?: string): Promise<ReindexReport>;
   /**
    * Writes documents at corpus-relative paths (folders are created; `web/example.com-guide.md`)
-   * and re-indexes once, under one lock: the documents fetched from URLs. If the re-index fails,
-   * or skips one of them, every file is put back as it was.
+   * and re-indexes once, under one lock: the documents fetched from URLs. A document whose
+   * `expected` no longer holds under the lock is not written (`notWritten`). If the re-index
+   * fails, or skips one of them, every file is put back as it was.
    */
-  writeDocuments(files: ReadonlyArray<{ source: string; bytes: Buffer }>, opts?: { purpose?: string }): Promise<ReindexReport>;
+  writeDocuments(files: ReadonlyArray<DocumentWrite>, opts?: { purpose?: string }): Promise<WriteReport>;
   /** Deletes a corpus document by its source path and re-indexes. */
   removeDocument(source: string): Promise<ReindexReport>;
   /**
@@ -391,25 +417,33 @@ export class Docent implements DocentApi {
   private async changeCorpus(
     sources: string | readonly string[],
     purpose: string,
-    steps: { prepare?: (target: string, i: number) => Promise<void>; write?: (target: string, i: number) => Promise<void>; check?: (r: ReindexReport) => void },
+    steps: {
+      /** Under the lock, before anything is moved: may throw (nothing changed), or return false to leave this one out. */
+      prepare?: (target: string, i: number) => Promise<void | false>;
+      write?: (target: string, i: number) => Promise<void>;
+      check?: (r: ReindexReport) => void;
+      /** When `prepare` left every one out: the result, without a re-index. */
+      none?: () => ReindexReport;
+    },
   ): Promise<ReindexReport> {
     const list = typeof sources === 'string' ? [sources] : sources;
     const lock = await acquireLock(this.config.indexDir, purpose);
     try {
-      const targets: string[] = [];
+      const targets: Array<{ target: string; i: number }> = [];
       for (const [i, source] of list.entries()) {
-        targets.push(await corpusPath(this.config.corpusDir, source));
-        await steps.prepare?.(targets[i], i);
+        const target = await corpusPath(this.config.corpusDir, source);
+        if ((await steps.prepare?.(target, i)) !== false) targets.push({ target, i });
       }
+      if (targets.length === 0 && list.length > 0 && steps.none) return steps.none();
       const asides: Array<string | null> = [];
       const putAllBack = async () => {
-        for (let i = asides.length - 1; i >= 0; i--) {
-          await putBack(targets[i], asides[i]).catch((e: unknown) => this.logger.error('could not put a corpus file back', { source: list[i], error: (e as Error).message }));
+        for (let k = asides.length - 1; k >= 0; k--) {
+          await putBack(targets[k].target, asides[k]).catch((e: unknown) => this.logger.error('could not put a corpus file back', { source: list[targets[k].i], error: (e as Error).message }));
         }
       };
       let built = false;
       try {
-        for (const [i, target] of targets.entries()) {
+        for (const { target, i } of targets) {
           asides.push(await moveAside(target));
           await steps.write?.(target, i);
         }
@@ -470,24 +504,42 @@ export class Docent implements DocentApi {
     });
   }
 
-  async writeDocuments(files: ReadonlyArray<{ source: string; bytes: Buffer }>, opts: { purpose?: string } = {}): Promise<ReindexReport> {
+  async writeDocuments(files: ReadonlyArray<DocumentWrite>, opts: { purpose?: string } = {}): Promise<WriteReport> {
     const sources = files.map((f) => f.source);
     for (const source of sources) {
       const named = validateFileName(path.posix.basename(source));
       if (!named.ok || source.split('/').some((part) => !part || part.startsWith('.'))) throw new UserError('UPLOAD_REJECTED', named.ok ? `"${displayName(source)}" is not a plain corpus path.` : named.message);
     }
     if (new Set(sources).size !== sources.length) throw new UserError('UPLOAD_REJECTED', 'The same document path was given twice.');
-    return this.changeCorpus(sources, opts.purpose ?? `writing ${sources.length} documents`, {
-      prepare: async (target) => {
-        if ((await entryKind(target)) === 'folder') throw new UserError('UPLOAD_REJECTED', `The corpus has a folder at ${displayName(path.relative(this.config.corpusDir, target))}; nothing was written.`);
+    const notWritten: NotWritten[] = [];
+    const report = await this.changeCorpus(sources, opts.purpose ?? `writing ${sources.length} documents`, {
+      prepare: async (target, i) => {
+        const kind = await entryKind(target);
+        if (kind === 'folder') throw new UserError('UPLOAD_REJECTED', `The corpus has a folder at ${displayName(path.relative(this.config.corpusDir, target))}; nothing was written.`);
+        // the caller read the corpus before it took the lock (a sync fetches for seconds): a
+        // document removed, rolled back or edited since, or a file put at a new one's path, wins
+        const expected = files[i].expected;
+        if (expected !== undefined) {
+          const now = kind === 'none' ? null : await fs.readFile(target).then((b) => createHash('sha256').update(b).digest('hex'), () => 'unreadable');
+          if (now !== expected) {
+            notWritten.push({ source: sources[i], code: expected === null ? 'TAKEN' : now === null ? 'REMOVED' : 'CHANGED' });
+            return false;
+          }
+        }
         await fs.mkdir(path.dirname(target), { recursive: true });
       },
       write: (target, i) => replaceFile(target, files[i].bytes),
       check: (report) => {
-        const bad = report.skipped.find((x) => sources.includes(x.source));
+        const bad = report.skipped.find((x) => sources.includes(x.source) && !notWritten.some((n) => n.source === x.source));
         if (bad) throw new UserError('UPLOAD_REJECTED', `${bad.source} was not indexed: ${bad.message}; nothing was written.`);
       },
+      // nothing left to write: no build (it would also end a rollback's pin)
+      none: () => {
+        const m = this.index.manifest;
+        return { generation: m.generation, added: [], changed: [], removed: [], unchanged: m.docs.map((d) => d.source), skipped: [], chunks: m.chunkCount, embedded: 0, noChange: true, ms: 0 };
+      },
     });
+    return { ...report, notWritten };
   }
 
   async removeDocument(source: string): Promise<ReindexReport> {

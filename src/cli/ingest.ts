@@ -9,6 +9,7 @@ import { Docent, type ReindexReport } from '../pipeline.js';
 import { inertName } from '../text/inert.js';
 import { readPin } from '../index/store.js';
 import type { Config } from '../config.js';
+import { redactUrl } from '../log.js';
 import type { UrlRun } from '../ingest/url-sources.js';
 import { cliConfig, cliLogger, parseCli, runMain } from './common.js';
 
@@ -124,7 +125,7 @@ async function urlSources(config: Config, urls: string[]): Promise<void> {
     if (run.pages.some((p) => p.status === 'failed')) process.exitCode = 1;
   };
   try {
-    for (const url of urls) print(`Add ${url}:`, await addUrl({ docent, config }, url, { by: 'npm run ingest -- --add-url' }));
+    for (const url of urls) print(`Add ${redactUrl(url)}:`, await addUrl({ docent, config }, url, { by: 'npm run ingest -- --add-url' }));
     if (!urls.length) print('URL sync:', await syncUrls({ docent, config }, { by: 'npm run ingest -- --sync' }));
   } finally {
     await docent.close();

@@ -195,14 +195,17 @@ export function createBot(opts: CreateBotOptions): Bot {
       // re-indexes on its own when the corpus changes, and tells the moderator channel
       if (!stopped) corpusWatch = startCorpusWatch(context);
       // fetches the URL documents again every DOCENT_SYNC_INTERVAL, and tells the moderator channel
-      if (!stopped) urlSync = startUrlSync(context, { track, schedule: opts.schedule });
+      if (!stopped) urlSync = await startUrlSync(context, { track, schedule: opts.schedule });
+      // stopped while the first pass's time was being read: the timer stops too
+      if (stopped) await urlSync?.stop();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       stopForgetting?.();
       stopRecheck?.();
-      urlSync?.stop();
+      // cancels the sync pass under way and waits for it: nothing is written after the bot has stopped
+      await urlSync?.stop();
       await corpusWatch?.close();
       await client.destroy();
       await context.insights?.close().catch((err: unknown) => logger.warn('could not close the questions database', { err }));

@@ -18,7 +18,8 @@ export type FetchErrorCode =
   | 'URL_TOO_LARGE'
   | 'URL_TIMEOUT'
   | 'URL_TOO_MANY_REDIRECTS'
-  | 'URL_HTTP_STATUS';
+  | 'URL_HTTP_STATUS'
+  | 'URL_CANCELLED';
 
 export interface FetchLimits {
   /** Largest body read, bytes. */
@@ -32,6 +33,8 @@ export interface FetchOptions extends FetchLimits, GuardOptions {
   /** Validators of the copy we have: sent as If-None-Match / If-Modified-Since. */
   etag?: string;
   lastModified?: string;
+  /** Stops the fetch (the bot is stopping): URL_CANCELLED. */
+  signal?: AbortSignal;
 }
 
 export type Fetched =
@@ -79,10 +82,12 @@ export function normalizeUrl(raw: string): Result<string, 'URL_INVALID'> {
 export async function fetchUrl(rawUrl: string, opts: FetchOptions): Promise<Result<Fetched, FetchErrorCode>> {
   const start = normalizeUrl(rawUrl);
   if (!start.ok) return start;
-  const signal = AbortSignal.timeout(opts.timeoutMs);
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   try {
     return await follow(start.value, opts, signal);
   } catch (err) {
+    if (opts.signal?.aborted) return fail('URL_CANCELLED', 'the fetch was stopped (Docent is shutting down)');
     if (signal.aborted || isTimeout(err)) return fail('URL_TIMEOUT', `no complete answer within ${seconds(opts.timeoutMs)} (DOCENT_URL_TIMEOUT_MS)`);
     return fail('URL_UNREACHABLE', `could not be fetched: ${networkReason(err)}`);
   }
@@ -91,7 +96,8 @@ export async function fetchUrl(rawUrl: string, opts: FetchOptions): Promise<Resu
 async function follow(url: string, opts: FetchOptions, signal: AbortSignal): Promise<Result<Fetched, FetchErrorCode>> {
   let current = new URL(url);
   for (let hop = 0; ; hop++) {
-    const checked = await checkHost(current.hostname, opts);
+    // the lookup is inside the fetch's time limit: a resolver that never answers is a URL_TIMEOUT
+    const checked = await checkHost(current.hostname, { ...opts, signal });
     if (!checked.ok) return hop === 0 ? checked : { ...checked, message: `it redirects to ${current.href}, and ${checked.message}` };
     const agent = new Agent({ connect: { lookup: pinnedLookup(checked.value) as never }, connections: 1 });
     let res: Response;

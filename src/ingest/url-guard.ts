@@ -34,6 +34,14 @@ const RANGE_NAMES: Record<string, string> = {
 
 /** IPv6 forms that carry an IPv4 address, and where it sits: judged by that address. */
 const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR('::/96');
+/** The well-known NAT64 prefix: the IPv4 address is the last 32 bits. */
+const NAT64_WELL_KNOWN = ipaddr.IPv6.parseCIDR('64:ff9b::/96');
+/**
+ * The local-use NAT64 prefix (RFC 8215): a network's own translator, and with a /48 prefix
+ * RFC 6052 puts the IPv4 address in bits 48–63 and 72–87, not the last 32, so reading the last
+ * 32 bits would judge another address. Refused outright.
+ */
+const NAT64_LOCAL_USE = ipaddr.IPv6.parseCIDR('64:ff9b:1::/48');
 
 export interface AddressClass {
   /** True for a public unicast address (or an IPv6 form of one). */
@@ -45,7 +53,8 @@ export interface AddressClass {
 /**
  * Classifies an IP address (v4 or v6, with or without brackets or a zone). IPv4-mapped,
  * IPv4-compatible, IPv4-translated, NAT64 (64:ff9b::/96) and 6to4 addresses are judged by the
- * IPv4 address they carry, so `::ffff:127.0.0.1` is loopback. Not an address: not public.
+ * IPv4 address they carry, so `::ffff:127.0.0.1` is loopback; the local-use NAT64 prefix
+ * 64:ff9b:1::/48 is refused. Not an address: not public.
  */
 export function classifyAddress(address: string): AddressClass {
   const raw = address.replace(/^\[|\]$/g, '');
@@ -56,6 +65,7 @@ export function classifyAddress(address: string): AddressClass {
     return range === 'unicast' ? { public: true, range: 'public' } : { public: false, range: RANGE_NAMES[range] ?? range };
   }
   const v6 = ip as ipaddr.IPv6;
+  if (v6.match(NAT64_LOCAL_USE)) return { public: false, range: 'local-use NAT64 (64:ff9b:1::/48)' };
   const embedded = embeddedIPv4(v6);
   if (embedded) {
     const inner = classifyAddress(embedded.address);
@@ -74,7 +84,8 @@ function embeddedIPv4(ip: ipaddr.IPv6): { address: string; form: string } | null
     case 'rfc6145':
       return { address: v4(p[6], p[7]), form: 'IPv4-translated IPv6' };
     case 'rfc6052':
-      return { address: v4(p[6], p[7]), form: 'NAT64 IPv6' };
+      // only under 64:ff9b::/96 is the IPv4 address the last 32 bits (the /48 is refused before)
+      return ip.match(NAT64_WELL_KNOWN) ? { address: v4(p[6], p[7]), form: 'NAT64 IPv6' } : null;
     case '6to4':
       return { address: v4(p[1], p[2]), form: '6to4 IPv6' };
     case 'unspecified':
@@ -97,6 +108,25 @@ export interface GuardOptions {
   resolve?: Resolver;
   /** Which addresses count as public (default `classifyAddress`). */
   classify?: (address: string) => AddressClass;
+  /**
+   * Ends the wait for DNS (the fetch's time limit, or a stop): `checkHost` then rejects with the
+   * signal's reason. getaddrinfo itself cannot be cancelled; its answer, if it ever comes, is dropped.
+   */
+  signal?: AbortSignal;
+}
+
+/** `work`, or the signal's reason as soon as it aborts, whichever comes first. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
 }
 
 /**
@@ -110,8 +140,10 @@ export async function checkHost(hostname: string, opts: GuardOptions): Promise<R
   if (ipaddr.isValid(host)) addresses = [{ address: host, family: host.includes(':') ? 6 : 4 }];
   else {
     try {
-      addresses = await (opts.resolve ?? systemResolver)(host);
+      addresses = await raceAbort((opts.resolve ?? systemResolver)(host), opts.signal);
     } catch (err) {
+      // out of time (or stopped) while waiting for DNS: the fetch reports it as such
+      if (opts.signal?.aborted) throw err;
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       return { ok: false, code: 'URL_DNS_FAILED', message: `the host name ${host} does not resolve (${code})` };
     }

@@ -7,11 +7,12 @@
  * copy.
  */
 import type { Config } from '../config.js';
-import type { DocentApi, ReindexReport } from '../pipeline.js';
+import { redactUrl } from '../log.js';
+import type { DocentApi, DocumentWrite, NotWritten, ReindexReport } from '../pipeline.js';
 import { fetchUrl, normalizeUrl, type Fetched, type FetchOptions } from './fetch-url.js';
 import { mayBeSitemap, parseSitemap } from './sitemap.js';
 import type { AddressClass, Resolver } from './url-guard.js';
-import { listWebDocuments, toWebDocument, webSourceFor, type WebDocumentInfo } from './web-document.js';
+import { listWebDocuments, listWebNames, toWebDocument, webSourceFor, type WebDocumentInfo } from './web-document.js';
 
 export interface UrlSourcesDeps {
   docent: Pick<DocentApi, 'writeDocuments'>;
@@ -21,9 +22,11 @@ export interface UrlSourcesDeps {
   /** Which addresses count as public (default: ipaddr.js's special-purpose ranges). */
   classify?: (address: string) => AddressClass;
   now?: () => Date;
+  /** Stops a run (the bot is stopping): fetches are cancelled and nothing is written; the run rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
-export type PageStatus = 'added' | 'updated' | 'unchanged' | 'not-modified' | 'failed';
+export type PageStatus = 'added' | 'updated' | 'unchanged' | 'not-modified' | 'failed' | 'skipped';
 
 export interface PageOutcome {
   url: string;
@@ -31,7 +34,7 @@ export interface PageOutcome {
   /** The corpus document (absent for a page that failed before it had one). */
   source?: string;
   title?: string;
-  /** For a failed page: URL_REFUSED_PRIVATE, URL_TOO_LARGE, URL_TIMEOUT, URL_HTTP_STATUS … */
+  /** For a failed page: URL_REFUSED_PRIVATE, URL_TOO_LARGE, URL_TIMEOUT, URL_HTTP_STATUS …; for a skipped one: URL_DUPLICATE … */
   code?: string;
   message?: string;
 }
@@ -51,14 +54,14 @@ const CONCURRENCY = 4;
 
 function fetchOptions(deps: UrlSourcesDeps, extra: Partial<FetchOptions> = {}): FetchOptions {
   const u = deps.config.urls;
-  return { maxBytes: u.maxBytes, timeoutMs: u.timeoutMs, maxRedirects: u.maxRedirects, allowPrivate: u.allowPrivate, resolve: deps.resolve, classify: deps.classify, ...extra };
+  return { maxBytes: u.maxBytes, timeoutMs: u.timeoutMs, maxRedirects: u.maxRedirects, allowPrivate: u.allowPrivate, resolve: deps.resolve, classify: deps.classify, signal: deps.signal, ...extra };
 }
 
-async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !signal?.aborted) {
       const i = next++;
       out[i] = await fn(items[i]);
     }
@@ -69,24 +72,43 @@ async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>
 
 interface Written {
   outcome: PageOutcome;
-  file?: { source: string; bytes: Buffer };
+  file?: DocumentWrite;
 }
 
 /** One fetched page → its outcome and, when it is new or changed, the file to write. */
 async function pageToFile(deps: UrlSourcesDeps, page: Extract<Fetched, { status: 'ok' }>, existing: readonly WebDocumentInfo[], taken: Set<string>): Promise<Written> {
   const doc = await toWebDocument(page, (deps.now ?? (() => new Date()))(), { ...deps.config.parseLimits, maxFileBytes: deps.config.maxFileBytes });
-  if (!doc.ok) return { outcome: { url: page.url, status: 'failed', code: doc.code, message: doc.message } };
   const before = existing.find((d) => d.url === page.url);
+  // a document that has one keeps its last good copy, and the report says so
+  if (!doc.ok) return { outcome: { url: page.url, status: 'failed', source: before?.source, code: doc.code, message: doc.message } };
   const source = webSourceFor(page.url, existing, taken);
   taken.add(source);
   // fetched again but the same text (a server that ignores conditional requests): nothing to re-index
   if (before && before.body === doc.value.body) return { outcome: { url: page.url, status: 'unchanged', source, title: doc.value.title } };
-  return { outcome: { url: page.url, status: before ? 'updated' : 'added', source, title: doc.value.title }, file: { source, bytes: doc.value.bytes } };
+  // written only if, under the lock, the file is still as it was read (or still absent)
+  return { outcome: { url: page.url, status: before ? 'updated' : 'added', source, title: doc.value.title }, file: { source, bytes: doc.value.bytes, expected: before ? before.sha256 : null } };
 }
 
+const NOT_WRITTEN: Record<NotWritten['code'], { code: string; message: (source: string) => string }> = {
+  REMOVED: { code: 'URL_REMOVED_MEANWHILE', message: (s) => `${s} was removed while the page was fetched (a /remove or a rollback); it is not written back` },
+  CHANGED: { code: 'URL_CHANGED_MEANWHILE', message: (s) => `${s} changed while the page was fetched (a rollback, an edit, another add or sync); it is left as it is` },
+  TAKEN: { code: 'URL_NAME_TAKEN', message: (s) => `a file was put at ${s} while the page was fetched; it is left as it is and the page was not written (add the URL again)` },
+};
+
+/** Writes the new and changed pages in one call; a page the pipeline left as it was becomes `skipped`. */
 async function writeAll(deps: UrlSourcesDeps, written: Written[], purpose: string): Promise<ReindexReport | null> {
+  // stopped while fetching: nothing is written (a write under way is not interrupted)
+  deps.signal?.throwIfAborted();
   const files = written.flatMap((w) => (w.file ? [w.file] : []));
-  return files.length ? deps.docent.writeDocuments(files, { purpose }) : null;
+  if (!files.length) return null;
+  const { notWritten, ...report } = await deps.docent.writeDocuments(files, { purpose });
+  for (const n of notWritten ?? []) {
+    const w = written.find((x) => x.file?.source === n.source);
+    if (!w) continue;
+    const why = NOT_WRITTEN[n.code];
+    w.outcome = { url: w.outcome.url, status: 'skipped', source: n.source, code: why.code, message: why.message(n.source) };
+  }
+  return report;
 }
 
 /**
@@ -98,7 +120,8 @@ export async function addUrl(deps: UrlSourcesDeps, rawUrl: string, opts: { by?: 
   const run: UrlRun = { pages: [], overCap: [], sitemapsNotRead: [], report: null };
   const start = normalizeUrl(rawUrl);
   if (!start.ok) {
-    run.pages.push({ url: rawUrl.trim().slice(0, 300), status: 'failed', code: start.code, message: start.message });
+    // not checked yet: shown without a user:password@ or a ?token=
+    run.pages.push({ url: shownUrl(rawUrl), status: 'failed', code: start.code, message: start.message });
     return run;
   }
   const first = await fetchUrl(start.value, fetchOptions(deps));
@@ -108,7 +131,8 @@ export async function addUrl(deps: UrlSourcesDeps, rawUrl: string, opts: { by?: 
   }
   const page = first.value as Extract<Fetched, { status: 'ok' }>;
   const existing = await listWebDocuments(deps.config.corpusDir);
-  const taken = new Set<string>();
+  // every name in web/ (a file a person put there too) is taken, unless it is this URL's document
+  const taken = await listWebNames(deps.config.corpusDir);
   const sitemap = mayBeSitemap(page.contentType, page.finalUrl) ? parseSitemap(page.bytes.toString('utf8')) : null;
   let written: Written[];
   if (!sitemap) {
@@ -121,10 +145,10 @@ export async function addUrl(deps: UrlSourcesDeps, rawUrl: string, opts: { by?: 
       const r = await fetchUrl(url, fetchOptions(deps));
       if (!r.ok) return { outcome: { url, status: 'failed', code: r.code, message: r.message } };
       return pageToFile(deps, r.value as Extract<Fetched, { status: 'ok' }>, existing, taken);
-    });
+    }, deps.signal);
   }
+  run.report = await writeAll(deps, written, `${opts.by ?? 'adding'} ${redactUrl(start.value)}`);
   run.pages.push(...written.map((w) => w.outcome));
-  run.report = await writeAll(deps, written, `${opts.by ?? 'adding'} ${start.value}`);
   return run;
 }
 
@@ -135,7 +159,7 @@ async function sitemapPages(deps: UrlSourcesDeps, sitemap: NonNullable<ReturnTyp
   const add = (locs: string[]) => {
     for (const loc of locs) {
       const n = normalizeUrl(loc);
-      if (!n.ok) run.pages.push({ url: loc.slice(0, 300), status: 'failed', code: n.code, message: n.message });
+      if (!n.ok) run.pages.push({ url: shownUrl(loc), status: 'failed', code: n.code, message: n.message });
       else if (!pages.includes(n.value)) pages.push(n.value);
     }
   };
@@ -145,17 +169,17 @@ async function sitemapPages(deps: UrlSourcesDeps, sitemap: NonNullable<ReturnTyp
   }
   for (const [i, loc] of sitemap.locs.entries()) {
     if (pages.length >= cap) {
-      run.sitemapsNotRead.push(...sitemap.locs.slice(i));
+      run.sitemapsNotRead.push(...sitemap.locs.slice(i).map(shownUrl));
       break;
     }
     const r = await fetchUrl(loc, fetchOptions(deps));
     if (!r.ok) {
-      run.pages.push({ url: loc.slice(0, 300), status: 'failed', code: r.code, message: `the sitemap ${r.message}` });
+      run.pages.push({ url: shownUrl(loc), status: 'failed', code: r.code, message: `the sitemap ${r.message}` });
       continue;
     }
     const child = r.value.status === 'ok' ? parseSitemap(r.value.bytes.toString('utf8')) : null;
     if (child?.kind === 'urlset') add(child.locs);
-    else run.sitemapsNotRead.push(loc);
+    else run.sitemapsNotRead.push(shownUrl(loc));
   }
   return pages;
 }
@@ -166,28 +190,58 @@ async function sitemapPages(deps: UrlSourcesDeps, sitemap: NonNullable<ReturnTyp
  * its last good copy and is reported.
  */
 export async function syncUrls(deps: UrlSourcesDeps, opts: { by?: string } = {}): Promise<UrlRun> {
-  const docs = await listWebDocuments(deps.config.corpusDir);
-  const taken = new Set<string>();
+  const { docs, duplicates } = onePerUrl(await listWebDocuments(deps.config.corpusDir));
+  const taken = await listWebNames(deps.config.corpusDir);
   const written = await mapLimited(docs, async (doc): Promise<Written> => {
     const r = await fetchUrl(doc.url, fetchOptions(deps, { etag: doc.etag, lastModified: doc.lastModified }));
     if (!r.ok) return { outcome: { url: doc.url, status: 'failed', source: doc.source, code: r.code, message: r.message } };
     if (r.value.status === 'not-modified') return { outcome: { url: doc.url, status: 'not-modified', source: doc.source } };
     return pageToFile(deps, r.value, docs, taken);
-  });
-  const run: UrlRun = { pages: written.map((w) => w.outcome), overCap: [], sitemapsNotRead: [], report: null };
-  run.report = await writeAll(deps, written, opts.by ?? 'URL sync');
-  return run;
+  }, deps.signal);
+  const report = await writeAll(deps, written, opts.by ?? 'URL sync');
+  return { pages: [...written.map((w) => w.outcome), ...duplicates], overCap: [], sitemapsNotRead: [], report };
 }
 
-const STATUS_WORD: Record<PageStatus, string> = { added: 'added', updated: 'updated', unchanged: 'unchanged', 'not-modified': 'not modified (304)', failed: 'failed' };
+/**
+ * One document per URL: of files that hold the same URL (a copy made by hand, a rename), the one
+ * fetched last is synced and the others are reported as skipped. Writing the page to both would
+ * name one corpus path twice, which fails the whole write.
+ */
+function onePerUrl(all: readonly WebDocumentInfo[]): { docs: WebDocumentInfo[]; duplicates: PageOutcome[] } {
+  const time = (d: WebDocumentInfo) => {
+    const t = Date.parse(d.fetchedAt);
+    return Number.isNaN(t) ? -Infinity : t;
+  };
+  const byUrl = new Map<string, WebDocumentInfo>();
+  for (const d of all) {
+    const kept = byUrl.get(d.url);
+    if (!kept || time(d) > time(kept)) byUrl.set(d.url, d);
+  }
+  const docs = all.filter((d) => byUrl.get(d.url) === d);
+  const duplicates = all
+    .filter((d) => byUrl.get(d.url) !== d)
+    .map((d): PageOutcome => {
+      const kept = byUrl.get(d.url)!;
+      return { url: d.url, status: 'skipped', source: d.source, code: 'URL_DUPLICATE', message: `${kept.source} holds the same URL, fetched ${time(kept) === time(d) ? 'as recently' : 'later'}, and is the one synced; remove one of the two` };
+    });
+  return { docs, duplicates };
+}
+
+/** A URL not (yet) checked, as a report shows it: no user:password@ or ?token=, at most 300 characters. */
+function shownUrl(raw: string): string {
+  return redactUrl(raw.trim()).slice(0, 300);
+}
+
+const STATUS_WORD: Record<PageStatus, string> = { added: 'added', updated: 'updated', unchanged: 'unchanged', 'not-modified': 'not modified (304)', failed: 'failed', skipped: 'skipped' };
 
 /**
- * The outcome as lines of text: a head count, then one line per page that was added, updated or
- * failed (a sync's unchanged pages are only counted), then what a sitemap's cap left out.
+ * The outcome as lines of text: a head count, then one line per page that was added, updated,
+ * failed or skipped (a sync's unchanged pages are only counted), then what a sitemap's cap left out.
  * `link` shows a URL (the bot wraps it in <> so Discord adds no preview); `name` a document path or title.
  */
 export function describeUrlRun(run: UrlRun, fmt: { link?: (url: string) => string; name?: (s: string) => string } = {}): string[] {
-  const link = fmt.link ?? ((u: string) => u);
+  // a report is posted and printed: a page's URL is shown without credentials or ?token= values
+  const link = (u: string) => (fmt.link ?? ((x: string) => x))(redactUrl(u));
   const name = fmt.name ?? ((s: string) => s);
   const counts = (Object.keys(STATUS_WORD) as PageStatus[])
     .map((s) => [s, run.pages.filter((p) => p.status === s).length] as const)
@@ -197,6 +251,7 @@ export function describeUrlRun(run: UrlRun, fmt: { link?: (url: string) => strin
   for (const p of run.pages) {
     if (p.status === 'added' || p.status === 'updated') lines.push(`  ${p.status === 'added' ? '+' : '~'} ${name(p.source!)} ← ${link(p.url)}${p.title ? ` (“${name(p.title)}”)` : ''}`);
     else if (p.status === 'failed') lines.push(`  ✗ ${link(p.url)}: ${p.code} — ${p.message}${p.source ? ` (the last good copy, ${name(p.source)}, stays indexed)` : ''}`);
+    else if (p.status === 'skipped') lines.push(`  – ${p.source ? `${name(p.source)} ← ` : ''}${link(p.url)}: skipped, ${p.code} — ${p.message}`);
   }
   const more = (urls: string[]) => urls.slice(0, 5).map(link).join(', ') + (urls.length > 5 ? `, … ${urls.length - 5} more` : '');
   if (run.overCap.length) lines.push(`Skipped ${run.overCap.length} page${run.overCap.length === 1 ? '' : 's'} past the sitemap cap (DOCENT_SITEMAP_MAX_PAGES): ${more(run.overCap)}`);

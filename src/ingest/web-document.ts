@@ -16,6 +16,7 @@ import { extractHtml } from './loaders/html.js';
 import { limitMessage, type ParseLimits } from './loaders/limits.js';
 import { loadYamlParser, parseMarkdown } from './loaders/markdown.js';
 import { extractPdfIsolated } from './loaders/pdf-isolate.js';
+import { validateFileName } from './upload.js';
 
 /** The corpus folder URL documents live in; the sync only ever touches files here. */
 const WEB_FOLDER = 'web';
@@ -32,6 +33,8 @@ export interface WebDocumentInfo {
   lastModified?: string;
   /** The text after the front matter, to tell a changed page from one only fetched again. */
   body: string;
+  /** sha256 of the file as read: the write checks under the lock that it is still so. */
+  sha256: string;
 }
 
 export interface PageInput {
@@ -145,8 +148,9 @@ export async function listWebDocuments(corpusDir: string): Promise<WebDocumentIn
   const out: WebDocumentInfo[] = [];
   for (const e of names.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (!e.isFile() || e.name.startsWith('.') || !e.name.endsWith('.md')) continue;
-    const text = await fs.readFile(path.join(dir, e.name), 'utf8').catch(() => null);
-    if (text === null || !text.startsWith('---')) continue;
+    const bytes = await fs.readFile(path.join(dir, e.name)).catch(() => null);
+    const text = bytes?.toString('utf8') ?? null;
+    if (bytes === null || text === null || !text.startsWith('---')) continue;
     await loadYamlParser();
     const md = parseMarkdown(text.replace(/\r\n?/g, '\n'));
     const url = md.meta.url;
@@ -159,15 +163,26 @@ export async function listWebDocuments(corpusDir: string): Promise<WebDocumentIn
       etag: md.meta.etag,
       lastModified: md.meta.last_modified,
       body: text.replace(/\r\n?/g, '\n').slice(md.bodyStart).trim(),
+      sha256: createHash('sha256').update(bytes).digest('hex'),
     });
   }
   return out;
 }
 
 /**
+ * Every name in the corpus's web/ folder (`web/notes.md`), lower case: files a person put there,
+ * folders and links too. A new URL document never takes one of them.
+ */
+export async function listWebNames(corpusDir: string): Promise<Set<string>> {
+  const names = await fs.readdir(path.join(corpusDir, WEB_FOLDER)).catch(() => [] as string[]);
+  return new Set(names.map((n) => `${WEB_FOLDER}/${n}`.toLowerCase()));
+}
+
+/**
  * The corpus path for `url`: the document that already holds it (re-adding a URL updates its
  * file), else `web/<host>-<path>.md` (`web/docs.example.com-guide-install.md`), with a short hash
- * of the URL when the URL has a query or another URL already took that name.
+ * of the URL when the URL has a query or the name is taken: by another URL document, or by any
+ * name in `taken` (`listWebNames`: a file a person put in web/), compared without case.
  */
 export function webSourceFor(url: string, existing: readonly WebDocumentInfo[], taken: ReadonlySet<string> = new Set()): string {
   const same = existing.find((d) => d.url === url);
@@ -178,8 +193,18 @@ export function webSourceFor(url: string, existing: readonly WebDocumentInfo[], 
   const slug = `${host}-${pathPart}`.replace(/[^a-z0-9.]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').replace(/\.{2,}/g, '.').slice(0, 80).replace(/[-.]+$/, '') || 'page';
   const hash = createHash('sha256').update(url).digest('hex').slice(0, 8);
   const plain = `${WEB_FOLDER}/${slug}.md`;
-  const used = new Set([...existing.map((d) => d.source), ...taken]);
-  return u.search || used.has(plain) ? `${WEB_FOLDER}/${slug}-${hash}.md` : plain;
+  const used = new Set([...existing.map((d) => d.source), ...taken].map((n) => n.toLowerCase()));
+  const named = u.search || used.has(plain) ? `${WEB_FOLDER}/${slug}-${hash}.md` : plain;
+  if (isCorpusName(named)) return named;
+  // a name the corpus refuses (a host whose first label is a Windows device name: aux., con.,
+  // nul., com1. …) would fail the whole write: the hash leads instead, which no such rule matches
+  const hashFirst = `${WEB_FOLDER}/${hash}-${slug}.md`;
+  return isCorpusName(hashFirst) ? hashFirst : `${WEB_FOLDER}/${hash}.md`;
+}
+
+/** Whether writeDocuments accepts `source`'s file name. */
+function isCorpusName(source: string): boolean {
+  return validateFileName(path.posix.basename(source)).ok;
 }
 
 function decodeSafe(s: string): string {

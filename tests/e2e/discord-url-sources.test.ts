@@ -126,3 +126,12 @@ it('with DOCENT_ALLOW_PRIVATE_URLS off, /add url: of a loopback address is refus
     h.config.urls.allowPrivate = true;
   }
 });
+
+it('/add url: with a user:password@ or a ?token= is logged and answered without them', async () => {
+  const logsBefore = h.logs.length;
+  const edit = await addUrl('https://admin:hunter2@docs.example.test/a?token=tok-s3cret-97');
+  expect(edit.body.content).toBe('1 page: 1 failed.\n  ✗ <https://[redacted]@docs.example.test/a?token=[redacted]>: URL_INVALID — holds a user name or password; page URLs are stored and shown in citations, so Docent does not fetch those');
+  const logged = h.logs.slice(logsBefore).join('\n');
+  expect(logged).toContain('"url":"https://[redacted]@docs.example.test/a?token=[redacted]"');
+  for (const secret of ['hunter2', 'tok-s3cret-97']) expect(logged).not.toContain(secret);
+});

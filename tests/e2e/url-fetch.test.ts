@@ -3,6 +3,7 @@
  * off, loopback and every private hop of a redirect are refused before any connection; size,
  * redirect and time limits; a clear code per failure.
  */
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchUrl, type FetchOptions } from '../../src/ingest/fetch-url.js';
 import { classifyAddress } from '../../src/ingest/url-guard.js';
@@ -97,11 +98,33 @@ describe('limits (DOCENT_ALLOW_PRIVATE_URLS on, as for an intranet)', () => {
     expect(await fetchUrl(web.url('/hang'), { ...open, timeoutMs: 200 })).toEqual({ ok: false, code: 'URL_TIMEOUT', message: 'no complete answer within 200 ms (DOCENT_URL_TIMEOUT_MS)' });
   });
 
-  it('GIVEN an error status or a refused connection THEN the status or the socket error, never a stack trace', async () => {
+  it('GIVEN a DNS lookup that never answers THEN URL_TIMEOUT at DOCENT_URL_TIMEOUT_MS: the time limit covers the lookup', async () => {
+    const stuck: FetchOptions = { ...guarded, timeoutMs: 200, resolve: () => new Promise(() => {}) };
+    expect(await fetchUrl('http://stuck.example.test/', stuck)).toEqual({ ok: false, code: 'URL_TIMEOUT', message: 'no complete answer within 200 ms (DOCENT_URL_TIMEOUT_MS)' });
+  });
+
+  it('GIVEN a DNS lookup under way WHEN the fetch is stopped THEN URL_CANCELLED at once', async () => {
+    const stop = new AbortController();
+    let asked!: () => void;
+    const lookingUp = new Promise<void>((resolve) => (asked = resolve));
+    const fetching = fetchUrl('http://stuck.example.test/', { ...guarded, signal: stop.signal, resolve: () => (asked(), new Promise(() => {})) });
+    await lookingUp;
+    stop.abort();
+    expect(await fetching).toEqual({ ok: false, code: 'URL_CANCELLED', message: 'the fetch was stopped (Docent is shutting down)' });
+  });
+
+  it('GIVEN an error status or a dropped connection THEN the status or the socket error, never a stack trace', async () => {
     expect(await fetchUrl(web.url('/missing'), open)).toEqual({ ok: false, code: 'URL_HTTP_STATUS', message: 'the server answered 404 Not Found' });
-    const closed = await startPageServer();
-    await closed.close(); // a port nothing listens on any more
-    const refused = await fetchUrl(closed.url('/'), open);
-    expect(refused).toMatchObject({ ok: false, code: 'URL_UNREACHABLE', message: expect.stringMatching(/^could not be fetched: ECONNREFUSED/) });
+    // a server that takes each connection and drops it at once: nothing else can answer on its
+    // port while it listens (a closed server's port could be taken by another process meanwhile)
+    const dropping = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    try {
+      const dropped = await fetchUrl(`http://127.0.0.1:${(dropping.address() as AddressInfo).port}/`, open);
+      expect(dropped).toMatchObject({ ok: false, code: 'URL_UNREACHABLE', message: expect.stringMatching(/^could not be fetched: (UND_ERR_SOCKET|ECONNRESET)\b/) });
+      expect(JSON.stringify(dropped)).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise<void>((resolve) => dropping.close(() => resolve()));
+    }
   });
 });

@@ -4,7 +4,7 @@
  * key terms are added to the query) so follow-ups stay on their subject.
  */
 import { renderRefusal } from '../../src/answer/refusal.js';
-import type { CorpusStatus, DocentApi, Freshness, GenerationInfo, ReindexReport, SourceInfo } from '../../src/pipeline.js';
+import type { CorpusStatus, DocentApi, DocumentWrite, Freshness, GenerationInfo, ReindexReport, SourceInfo, WriteReport } from '../../src/pipeline.js';
 import type { AnswerOptions, AnswerResult, Chunk, Citation, Hit, Refusal } from '../../src/types.js';
 import { UserError } from '../../src/errors.js';
 
@@ -286,8 +286,11 @@ export class FakeDocent implements DocentApi {
   }
 
   /** Like the real one: every file is in after one re-index (only Markdown and text here). */
-  async writeDocuments(files: ReadonlyArray<{ source: string; bytes: Buffer }>): Promise<ReindexReport> {
+  /** Writes nothing to disk, so a document's `expected` is not checked: every one is written. */
+  async writeDocuments(files: ReadonlyArray<DocumentWrite>): Promise<WriteReport> {
     this.calls.push({ method: 'writeDocuments', args: [files] });
+    // as the pipeline's: one path twice is refused, nothing written
+    if (new Set(files.map((f) => f.source)).size !== files.length) throw new UserError('UPLOAD_REJECTED', 'The same document path was given twice.');
     const added: string[] = [];
     const changed: string[] = [];
     for (const f of files) {
@@ -297,7 +300,7 @@ export class FakeDocent implements DocentApi {
     }
     this.highest = ++this.gen;
     const written = new Set(files.map((f) => f.source));
-    return report(this.generation, { added, changed, unchanged: [...this.docs.keys()].filter((k) => !written.has(k)), chunks: this.allChunks().length, embedded: files.length });
+    return { ...report(this.generation, { added, changed, unchanged: [...this.docs.keys()].filter((k) => !written.has(k)), chunks: this.allChunks().length, embedded: files.length }), notWritten: [] };
   }
 
   async removeDocument(source: string): Promise<ReindexReport> {

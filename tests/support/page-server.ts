@@ -28,9 +28,21 @@ export interface PageServer {
   page(path: string, spec: PageSpec): void;
   redirect(path: string, location: string, status?: number): void;
   handle(path: string, handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): void;
+  /** Serves `spec` at `path`, but holds every request until `release()`: `arrived` resolves once one has come. */
+  gated(path: string, spec: PageSpec): { arrived: Promise<void>; release(): void };
   /** The requests made for `path`. */
   hits(path: string): RecordedPageRequest[];
   close(): Promise<void>;
+}
+
+function serve(spec: PageSpec) {
+  return (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (spec.etag && req.headers['if-none-match'] === spec.etag) return void res.writeHead(304, { etag: spec.etag }).end();
+    const headers: Record<string, string | number> = { 'content-type': spec.type ?? 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(spec.body) };
+    if (spec.etag) headers.etag = spec.etag;
+    if (spec.lastModified) headers['last-modified'] = spec.lastModified;
+    res.writeHead(spec.status ?? 200, headers).end(spec.body);
+  };
 }
 
 export async function startPageServer(): Promise<PageServer> {
@@ -50,13 +62,18 @@ export async function startPageServer(): Promise<PageServer> {
     url: (path) => `${origin}${path}`,
     requests,
     page(path, spec) {
+      routes.set(path, serve(spec));
+    },
+    gated(path, spec) {
+      let arrive!: () => void;
+      let release!: () => void;
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
       routes.set(path, (req, res) => {
-        if (spec.etag && req.headers['if-none-match'] === spec.etag) return void res.writeHead(304, { etag: spec.etag }).end();
-        const headers: Record<string, string | number> = { 'content-type': spec.type ?? 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(spec.body) };
-        if (spec.etag) headers.etag = spec.etag;
-        if (spec.lastModified) headers['last-modified'] = spec.lastModified;
-        res.writeHead(spec.status ?? 200, headers).end(spec.body);
+        arrive();
+        void released.then(() => serve(spec)(req, res));
       });
+      return { arrived, release };
     },
     redirect(path, location, status = 302) {
       routes.set(path, (_req, res) => void res.writeHead(status, { location }).end());

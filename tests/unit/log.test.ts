@@ -27,4 +27,10 @@ describe('secrets by their shape, registered or not', () => {
     expect(redact('proxy said: bad password pw/with-slash')).toBe('proxy said: bad password [redacted]');
     expect(redactUrl('https://docent:pw%2Fwith-slash@llm.example/v1')).toBe('https://[redacted]@llm.example/v1');
   });
+
+  it('GIVEN a URL whose query carries a secret THEN redactUrl hides the value, not the parameter or the rest', () => {
+    expect(redactUrl('https://u:p@docs.example/a?token=abc123&page=2&access_token=x.y.z#top')).toBe('https://[redacted]@docs.example/a?token=[redacted]&page=2&access_token=[redacted]#top');
+    expect(redactUrl('https://s3.example/f.pdf?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=deadbeef&api_key=k1&sig=s')).toBe('https://s3.example/f.pdf?X-Amz-Credential=[redacted]&X-Amz-Signature=[redacted]&api_key=[redacted]&sig=[redacted]');
+    expect(redactUrl('https://docs.example/search?q=token&lang=en')).toBe('https://docs.example/search?q=token&lang=en');
+  });
 });

@@ -2,7 +2,9 @@ import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommand
 import { downloadAttachment, formatBytes, resolveAttachmentUrl } from '../download.js';
 import { renderReport, truncate } from '../format.js';
 import { displayName } from '../../ingest/upload.js';
+import { normalizeUrl } from '../../ingest/fetch-url.js';
 import { addUrl } from '../../ingest/url-sources.js';
+import { redactUrl } from '../../log.js';
 import { safe } from '../safe-send.js';
 import { describeUrlRunForDiscord } from '../url-sync.js';
 import type { Command } from './index.js';
@@ -21,7 +23,9 @@ export default {
     const url = interaction.options.getString('url');
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     if (url && !file) {
-      ctx.logger.info('document from URL', { userId: interaction.user.id, url });
+      // logged before it is checked: normalised when it can be, never with user:password@ or ?token=
+      const n = normalizeUrl(url);
+      ctx.logger.info('document from URL', { userId: interaction.user.id, url: redactUrl(n.ok ? n.value : url.trim()).slice(0, 300) });
       // a page that cannot be fetched is an outcome in the run; a busy index or a full disk is a
       // UserError, which the central handler shows as is
       const run = await addUrl({ docent: ctx.docent, config: ctx.config }, url, { by: `/add url: by ${interaction.user.id}` });

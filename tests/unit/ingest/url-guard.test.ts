@@ -25,6 +25,10 @@ describe('classifyAddress: only public unicast addresses may be fetched', () => 
     ['::7f00:1', 'IPv4-compatible IPv6 form of loopback'],
     ['64:ff9b::a00:1', 'NAT64 IPv6 form of private'],
     ['2002:c0a8:101::1', '6to4 IPv6 form of private'],
+    // local-use NAT64 (RFC 8215): with its /48 the IPv4 address is not the last 32 bits (here
+    // 10.0.0.1 in bits 48–63 and 72–87), so the tail 8.8.8.8 must not make it public
+    ['64:ff9b:1:a00:0:108:808:808', 'local-use NAT64 (64:ff9b:1::/48)'],
+    ['64:ff9b:1::808:808', 'local-use NAT64 (64:ff9b:1::/48)'],
     ['localhost', 'not an IP address'],
   ])('GIVEN %s THEN it is refused as %s', (address, range) => {
     expect(classifyAddress(address)).toEqual({ public: false, range });
