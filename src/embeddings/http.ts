@@ -6,6 +6,7 @@
  * whose message names the URL and what to check, never the API key.
  */
 import { UserError } from '../errors.js';
+import { readBodyCapped } from '../http-body.js';
 import { normalizeInPlace } from '../text/vector.js';
 import { redact, redactUrl } from '../log.js';
 
@@ -50,33 +51,11 @@ class ReplyTooLargeError extends Error {
   }
 }
 
-/**
- * Reads a response body as UTF-8, at most `maxBytes` of it: a declared Content-Length over the cap
- * fails at once, and a body that streams past it is cancelled (the connection is dropped) as soon
- * as the cap is crossed, so memory and time stay bounded whatever the server sends.
- */
+/** A response body as UTF-8, at most `maxBytes` of it (`readBodyCapped`). */
 async function readCapped(res: Response, maxBytes: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel().catch(() => {});
-    throw new ReplyTooLargeError(maxBytes);
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let total = 0;
-  let out = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new ReplyTooLargeError(maxBytes);
-    }
-    out += decoder.decode(value, { stream: true });
-  }
-  return out + decoder.decode();
+  const read = await readBodyCapped(res, maxBytes);
+  if (!read.ok) throw new ReplyTooLargeError(maxBytes);
+  return new TextDecoder().decode(read.body);
 }
 
 /**

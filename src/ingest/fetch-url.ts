@@ -6,6 +6,7 @@
  * a value with a code and a message fit for a moderator, never a thrown stack trace.
  */
 import { Agent, fetch, type Response } from 'undici';
+import { readBodyCapped } from '../http-body.js';
 import type { Result } from '../types.js';
 import { formatBytes } from './loaders/bytes.js';
 import { checkHost, pinnedLookup, type GuardOptions } from './url-guard.js';
@@ -153,30 +154,11 @@ async function follow(url: string, opts: FetchOptions, signal: AbortSignal): Pro
   }
 }
 
-/** The body, read until it passes `max` bytes (then cancelled). */
+/** The body, read until it passes `max` bytes (then cancelled: `readBodyCapped`). */
 async function readLimited(res: Response, max: number): Promise<Result<Buffer, FetchErrorCode>> {
-  const tooLarge = (what: string) => fail('URL_TOO_LARGE', `${what} over the ${formatBytes(max)} limit (DOCENT_URL_MAX_BYTES)`);
-  const declared = Number(res.headers.get('content-length'));
-  // a compressed body's length says nothing about what it inflates to; the count below does
-  if (!res.headers.get('content-encoding') && Number.isFinite(declared) && declared > max) {
-    await res.body?.cancel().catch(() => {});
-    return tooLarge(`the page is ${formatBytes(declared)},`);
-  }
-  if (!res.body) return { ok: true, value: Buffer.alloc(0) };
-  const parts: Buffer[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return tooLarge('the page is');
-    }
-    parts.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-  }
-  return { ok: true, value: Buffer.concat(parts, size) };
+  const read = await readBodyCapped(res, max);
+  if (read.ok) return { ok: true, value: read.body };
+  return fail('URL_TOO_LARGE', `the page is${read.declared === undefined ? '' : ` ${formatBytes(read.declared)},`} over the ${formatBytes(max)} limit (DOCENT_URL_MAX_BYTES)`);
 }
 
 function isTimeout(err: unknown): boolean {
