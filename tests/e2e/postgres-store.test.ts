@@ -11,9 +11,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../../src/config.js';
+import { Db } from '../../src/index/postgres/db.js';
 import { Docent } from '../../src/pipeline.js';
 import { distCli } from '../support/dist.js';
-import { finished, GatedEmbeddings, makeWorkspace, REPO, RecordingEmbeddings, spawnIngest, testConfig } from '../support/lifecycle-helpers.js';
+import { DocumentGate, finished, GatedEmbeddings, makeWorkspace, REPO, RecordingEmbeddings, spawnIngest, testConfig } from '../support/lifecycle-helpers.js';
 
 const ORCHARD = '# Orchard guide\n\nThe Bramley orchard is pruned every February by Ines Calloway.\n';
 const ORCHARD_V2 = '# Orchard guide\n\nThe Bramley orchard is pruned every March by Tobias Renn.\n';
@@ -122,6 +123,26 @@ describe('the Postgres store under faults', () => {
     const report = await d.reindex();
     expect(report).toMatchObject({ changed: ['orchard.md'], generation: 'gen-000002' });
     expect((await d.answer(Q)).citations[0].quote).toContain('Tobias Renn');
+  });
+
+  it('GIVEN the lease is taken over while a build embeds THEN the build fails with INDEX_LOCK_LOST and switches nothing', async () => {
+    const { corpus, config } = await project();
+    const emb = new DocumentGate();
+    const d = await open(config, emb);
+    const gen1 = d.generation;
+    await fs.writeFile(path.join(corpus, 'orchard.md'), ORCHARD_V2);
+    const reached = emb.hold();
+    const build = d.reindex().catch((e: unknown) => e);
+    await reached;
+    // another host judged the lease stale and took it (its own token)
+    const db = Db.create(inject('pgUrl'));
+    cleanups.push(() => db.end());
+    await db.query("UPDATE docent_locks SET token = 'other-host-1', holder = $2 WHERE collection = $1", [config.collection, JSON.stringify({ purpose: 'reindex', pid: 1, host: 'elsewhere', startedAt: new Date().toISOString() })]);
+    emb.release();
+    expect(await build).toMatchObject({ code: 'INDEX_LOCK_LOST' });
+    expect(await d.store.currentName()).toBe(gen1);
+    expect(await d.store.listGenerations()).toEqual([gen1]);
+    expect((await d.answer(Q)).citations[0].quote).toContain('Ines Calloway');
   });
 
   it('GIVEN the database goes away while a question waits THEN it fails with STORE_UNAVAILABLE naming the host (not the password), and the next question after it is back is answered', async () => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import { Docent } from '../../../src/pipeline.js';
-import { makeWorkspace, RecordingEmbeddings, testConfig } from '../../support/lifecycle-helpers.js';
+import { GatedEmbeddings, makeWorkspace, RecordingEmbeddings, testConfig } from '../../support/lifecycle-helpers.js';
 
 const STORES = ['local', 'postgres'] as const;
 type Kind = (typeof STORES)[number];
@@ -97,6 +97,40 @@ describe.each(STORES)('IndexStore contract: %s', (kind) => {
     expect(await d.store.listGenerations()).not.toContain(gen1);
     expect((await d.rollback()).generation).toBe(r2.generation);
     expect((await cited(d, QUESTIONS[0])).citations[0].quote).toContain('Tobias Renn');
+  });
+
+  it('GIVEN two re-indexes at once THEN one builds and the other is refused with INDEX_LOCKED naming the holder', async () => {
+    const { config } = await project(kind);
+    const d = await open(config);
+    const both = await Promise.allSettled([d.reindex({ force: true, purpose: 'first' }), d.reindex({ force: true, purpose: 'second' })]);
+    const refused = both.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as { code: string; message: string });
+    expect(refused.map((e) => e.code)).toEqual(['INDEX_LOCKED']);
+    expect(refused[0].message).toMatch(/^Another re-index is running \((first|second), pid \d+ on /);
+    expect(await d.store.listGenerations()).toEqual(['gen-000001', 'gen-000002']);
+    expect(await d.store.readLock()).toBeNull();
+  });
+
+  it('GIVEN a generation built by another process THEN a running Docent serves it, and questions in flight finish on their own generation', async () => {
+    const { corpus, config } = await project(kind);
+    const emb = new GatedEmbeddings();
+    const serving = await open(config, emb);
+    const gen1 = serving.generation;
+    emb.hold();
+    const inFlight = serving.answer(QUESTIONS[0]);
+    await emb.arrived(1);
+    // another process: its own store (its own connections) on the same collection
+    await fs.writeFile(path.join(corpus, 'orchard.md'), ORCHARD_V2);
+    const other = await open(config);
+    const r = await other.reindex();
+    await serving.refresh(true);
+    expect(serving.generation).toBe(r.generation);
+    emb.release();
+    const old = await inFlight;
+    expect(old.generation).toBe(gen1);
+    expect(old.citations[0].quote).toContain('Ines Calloway');
+    const now = await serving.answer(QUESTIONS[0]);
+    expect(now.generation).toBe(r.generation);
+    expect(now.citations[0].quote).toContain('Tobias Renn');
   });
 });
 
