@@ -30,7 +30,7 @@ import { FORMAT_VERSION, generationName, type Manifest } from '../store.js';
 import { Db } from './db.js';
 import { acquirePgLock, fence, readPgLock } from './lock.js';
 import { migrate } from './migrations.js';
-import { PgDense, PgLexical, parseVector, quoteLexeme, vectorLiteral, type GenerationTables } from './search.js';
+import { indexable, PgDense, PgLexical, parseVector, quoteLexeme, vectorLiteral, type GenerationTables } from './search.js';
 
 /** Rows per INSERT while writing a generation. */
 const BATCH = 500;
@@ -377,6 +377,7 @@ async function lexicalRows(chunks: Chunk[], slice: TimeSlice) {
     const lexemes = new Set([...counts[0].keys(), ...counts[1].keys()]);
     const parts: string[] = [];
     for (const t of lexemes) {
+      if (!indexable(t)) continue;
       const a = Math.min(MAX_TF, counts[0].get(t) ?? 0);
       const b = Math.min(MAX_TF, counts[1].get(t) ?? 0);
       const pos: string[] = [];

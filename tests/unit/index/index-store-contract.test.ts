@@ -99,6 +99,16 @@ describe.each(STORES)('IndexStore contract: %s', (kind) => {
     expect((await cited(d, QUESTIONS[0])).citations[0].quote).toContain('Tobias Renn');
   });
 
+  it('GIVEN a document with a 3000-letter word of 3-byte letters THEN it is indexed and its other words find it', async () => {
+    const { corpus, config } = await project(kind);
+    const long = 'あ'.repeat(3000); // cut into chunk-sized pieces of 900 letters: 2700 bytes each
+    await fs.writeFile(path.join(corpus, 'odd.md'), `# Odd file\n\nThe checksum ${long} belongs to the Saffron release.\n`);
+    const d = await open(config);
+    expect(d.sources().map((s) => s.source)).toContain('odd.md');
+    expect((await d.answer(QUESTIONS[0])).citations[0].source).toBe('orchard.md');
+    expect((await d.answer('Which release does the checksum belong to?')).retrieved.map((h) => h.chunk.source)).toContain('odd.md');
+  });
+
   it('GIVEN two re-indexes at once THEN one builds and the other is refused with INDEX_LOCKED naming the holder', async () => {
     const { config } = await project(kind);
     const d = await open(config);
