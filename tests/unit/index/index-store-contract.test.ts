@@ -147,12 +147,25 @@ describe.each(STORES)('IndexStore contract: %s', (kind) => {
 describe('IndexStore contract: local and postgres agree', () => {
   it('GIVEN the same corpus in both stores THEN the same questions get the same citations (source, lines, quote)', async () => {
     const answers: Record<string, unknown> = {};
+    const ranked: Record<string, Array<Array<{ index: number; score: number }>>> = {};
+    const emb = new RecordingEmbeddings();
     for (const kind of STORES) {
       const { config } = await project(kind);
-      const d = await open(config);
+      const d = await open(config, emb);
       answers[kind] = await Promise.all(QUESTIONS.map((q) => cited(d, q)));
+      // each retriever on its own: BM25+ computed in SQL ranks and scores as the local index does
+      const index = await d.current();
+      const out: Array<Array<{ index: number; score: number }>> = [];
+      for (const q of [...QUESTIONS, 'orchard honey', 'apples apples stored']) {
+        out.push(await index.lexical.search(q, 10), await index.dense.search(await emb.embedQuery(q), 10));
+      }
+      ranked[kind] = out;
     }
     expect(answers.postgres).toEqual(answers.local);
     expect((answers.local as Array<{ answered: boolean }>).every((a) => a.answered)).toBe(true);
+    ranked.postgres.forEach((hits, i) => {
+      expect(hits.map((h) => h.index)).toEqual(ranked.local[i].map((h) => h.index));
+      hits.forEach((h, j) => expect(h.score).toBeCloseTo(ranked.local[i][j].score, 5));
+    });
   });
 });
