@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { DEFAULT_THRESHOLD } from './answer/threshold.js';
+import { validateCollectionName } from './collections.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './ingest/loaders/limits.js';
 import { addSecret, redact } from './log.js';
@@ -11,8 +12,14 @@ export type Env = Record<string, string | undefined>;
 
 /** The one validated configuration object. Built once by `loadConfig()`. */
 export interface Config {
+  /**
+   * The collection this configuration serves (`configForCollection` in src/collections.ts derives
+   * another one's); DOCENT_DEFAULT_COLLECTION as loaded. `corpusDir` and `indexDir` are its folders.
+   */
+  collection: string;
   corpusDir: string;
   indexDir: string;
+  collections: CollectionsConfig;
   cacheDir: string;
   /** Embedder id: `glove` (default, offline), `hash`, `ollama:<model>`, `openai:<model>`. */
   embedder: string;
@@ -61,6 +68,13 @@ export interface Config {
   discord: DiscordConfig;
 }
 
+export interface CollectionsConfig {
+  /** DOCENT_DEFAULT_COLLECTION: the collection in DOCENT_CORPUS_DIR / DOCENT_INDEX_DIR, read by guilds without one of their own. */
+  default: string;
+  /** DOCENT_COLLECTIONS_DIR: every other collection's documents are in `<dir>/<name>/`. */
+  dir: string;
+}
+
 export interface UrlConfig {
   /** How often the bot re-fetches every URL document (conditional requests), ms; null = never (DOCENT_SYNC_INTERVAL off). */
   syncIntervalMs: number | null;
@@ -95,6 +109,8 @@ export interface DiscordConfig {
   autoAnswerMinSupport: number;
   /** The role pinged (only in the moderator channel) when a member hands a question to a human. */
   moderatorPingRoleId: string | undefined;
+  /** DOCENT_GUILD_COLLECTIONS: guild id → the collection it reads and its moderators manage. Empty: every guild has the default one. */
+  guildCollections: Record<string, string>;
 }
 
 const SNOWFLAKE = /^\d{17,20}$/;
@@ -201,6 +217,27 @@ function interval(env: Env, name: string): number | null {
   return Math.round(ms);
 }
 
+function collectionName(env: Env, name: string, def: string): string {
+  const v = str(env, name) ?? def;
+  const checked = validateCollectionName(v);
+  if (!checked.ok) throw new ConfigError(name, checked.message);
+  return v;
+}
+
+/** `<guild id>=<collection>,…` (DOCENT_GUILD_COLLECTIONS) as a guild id → collection map. */
+function guildCollections(env: Env, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of (str(env, name) ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d{17,20})\s*=\s*(.+)$/.exec(entry);
+    if (!m) throw new ConfigError(name, `expected comma-separated <guild id>=<collection> pairs (e.g. 123456789012345678=acme), got ${quoteValue(entry)}`);
+    const checked = validateCollectionName(m[2]);
+    if (!checked.ok) throw new ConfigError(name, `${checked.message} for guild ${m[1]}`);
+    if (Object.hasOwn(out, m[1])) throw new ConfigError(name, `guild ${m[1]} is given twice (${out[m[1]]} and ${m[2]})`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
 const EMBEDDER_ID = /^(glove|hash(:\d+)?|ollama:[\w.:\-/]+|openai:[\w.:\-/]+)$/;
 
 /**
@@ -235,7 +272,10 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     if (!SNOWFLAKE.test(c)) throw new ConfigError('DOCENT_AUTO_ANSWER_CHANNEL_IDS', `expected comma-separated Discord channel ids, got ${quoteValue(c)}`);
   }
   const resolve = (p: string) => path.resolve(cwd, p);
+  const defaultCollection = collectionName(env, 'DOCENT_DEFAULT_COLLECTION', 'default');
   return {
+    collection: defaultCollection,
+    collections: { default: defaultCollection, dir: resolve(str(env, 'DOCENT_COLLECTIONS_DIR') ?? 'collections') },
     corpusDir: resolve(str(env, 'DOCENT_CORPUS_DIR') ?? 'corpus'),
     indexDir: resolve(str(env, 'DOCENT_INDEX_DIR') ?? '.docent/index'),
     cacheDir: resolve(str(env, 'DOCENT_CACHE_DIR') ?? '.docent/cache'),
@@ -292,6 +332,7 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
       autoAnswerChannelIds: autoChannels,
       autoAnswerMinSupport: fraction(env, 'DOCENT_AUTO_ANSWER_MIN_SUPPORT', 0.5),
       moderatorPingRoleId: snowflake(env, 'MODERATOR_PING_ROLE_ID'),
+      guildCollections: guildCollections(env, 'DOCENT_GUILD_COLLECTIONS'),
     },
   };
 }
