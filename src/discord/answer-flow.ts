@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Turn } from '../types.js';
 import type { AnswerResult } from '../types.js';
 import { cleanQuestion } from '../answer/question.js';
+import { collectionForGuild } from '../collections.js';
 import { UserError } from '../errors.js';
 import type { AnswerRecord, BotContext } from './context.js';
 import { logQuestion } from './insights.js';
@@ -36,6 +37,8 @@ export async function answerQuestion(
     history: Turn[];
     /** Jump link to the question's message, for /gaps. */
     link?: string;
+    /** The server it was asked in (null: a DM), logged with the question. */
+    guildId?: string | null;
     /** Unprompted (auto-answer): below this support nothing is posted and the question is a gap. */
     auto?: { minSupport: number; channelId: string; link: string };
   },
@@ -65,7 +68,7 @@ export async function answerQuestion(
   });
   // a reply without a support figure is never confident enough to be posted unasked
   const confident = result.answered && (!args.auto || (result.support ?? 0) >= args.auto.minSupport);
-  void logQuestion(ctx, record, result, { link: args.link ?? args.auto?.link, gap: result.answered && !confident, via: args.auto ? 'auto' : 'discord' });
+  void logQuestion(ctx, record, result, { link: args.link ?? args.auto?.link, gap: result.answered && !confident, via: args.auto ? 'auto' : 'discord', guildId: args.guildId });
   if (!confident) {
     void recordGap(ctx, {
       question: args.question,
@@ -90,6 +93,13 @@ export async function notifyModerators(ctx: BotContext, content: string, opts: {
   if (!id) return false;
   try {
     const channel = ctx.client.channels.cache.get(id) ?? (await ctx.client.channels.fetch(id));
+    // a notice about one collection (its questions, file names, re-indexes) goes only to a
+    // moderator channel whose server reads that collection
+    const guildId = channel && 'guildId' in channel ? channel.guildId : null;
+    if (guildId && collectionForGuild(ctx.config, guildId).name !== ctx.collection) {
+      ctx.logger.info('moderator notice not posted: the moderator channel belongs to a server with another collection', { collection: ctx.collection, channelId: id });
+      return false;
+    }
     if (channel && channel.isSendable()) {
       const payload = safe({ content: truncate(content, 2000) });
       await channel.send(opts.pingRoleId ? { ...payload, allowedMentions: { parse: [], roles: [opts.pingRoleId] } } : payload);

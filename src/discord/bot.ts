@@ -17,6 +17,7 @@ import { ConversationStore } from './conversations.js';
 import { DiscordStartError, TOKEN_MISSING_MESSAGE, tokenInvalidError } from './errors.js';
 import { events } from './event-list.js';
 import type { AnyEvent } from './events/index.js';
+import { createCollectionRegistry, type CollectionRegistry } from './collections.js';
 import { startCorpusWatch } from './corpus-watch.js';
 import { InsightsStore } from '../insights/store.js';
 import { startGapRecheck } from './insights.js';
@@ -26,7 +27,13 @@ import { startUrlSync, type Schedule, type UrlSync } from './url-sync.js';
 
 export interface CreateBotOptions {
   config: Config;
+  /** The default collection's pipeline (the caller opens and closes it). */
   docent: DocentApi;
+  /**
+   * Opens another collection's pipeline, for guilds of DOCENT_GUILD_COLLECTIONS (default:
+   * `Docent.open`); the bot closes those itself.
+   */
+  openCollection?: (config: Config) => Promise<DocentApi>;
   logger: Logger;
   /** Open a thread on answers to mentions in guild text channels (default true; fail-safe). */
   openThreads?: boolean;
@@ -117,13 +124,16 @@ export function createBot(opts: CreateBotOptions): Bot {
     insights: undefined as unknown as InsightsStore, // opened in start()
     answers: new LRUCache<string, AnswerRecord>({ max: 5000, ttl: 7 * 24 * 3600_000, updateAgeOnGet: true }),
     lastResults: new LRUCache<string, AnswerResult>({ max: 5000, ttl: 24 * 3600_000, updateAgeOnGet: true }),
+    collection: config.collection,
+    collections: undefined as unknown as CollectionRegistry, // below
     autoAnswered: new LRUCache<string, true>({ max: 10_000 }),
     threadAnswers: new LRUCache<string, { answerId: string; userId: string }>({ max: 10_000, ttl: 7 * 24 * 3600_000 }),
     openThreads: opts.openThreads ?? true,
   };
   // a result holds the chunks (and through them the texts) of the generation that answered it:
   // once another serves, /why of an older question would keep that whole generation in memory
-  const stopForgetting = docent.onGenerationChange?.((generation) => forgetOtherGenerations(context.lastResults, generation));
+  const forgetting = (ctx: BotContext) => ctx.docent.onGenerationChange?.((generation) => forgetOtherGenerations(ctx.lastResults, generation));
+  const stopForgetting = forgetting(context);
 
   let running = 0;
   const whenIdle: Array<() => void> = [];
@@ -135,6 +145,21 @@ export function createBot(opts: CreateBotOptions): Bot {
     });
   };
   let stopRecheck: (() => void) | undefined;
+  // another collection, once opened, gets what the default one has: its old results forgotten,
+  // its gaps re-checked after a re-index, its folder watched and its URL documents synced
+  context.collections = createCollectionRegistry(context, {
+    open: opts.openCollection ?? (async (c) => (await import('../pipeline.js')).Docent.open(c, { logger: opts.logger })),
+    async start(ctx) {
+      const stops = [forgetting(ctx), startGapRecheck(ctx, track)];
+      const watch = startCorpusWatch(ctx);
+      const sync = await startUrlSync(ctx, { track, schedule: opts.schedule });
+      return async () => {
+        for (const stop of stops) stop?.();
+        await sync?.stop();
+        await watch?.close();
+      };
+    },
+  });
   for (const event of events as AnyEvent[]) {
     const run = (...args: unknown[]) => {
       running++;
@@ -166,7 +191,7 @@ export function createBot(opts: CreateBotOptions): Bot {
       const token = config.discord.token;
       if (!token) throw new DiscordStartError('DISCORD_TOKEN_MISSING', TOKEN_MISSING_MESSAGE);
       // votes of an older feedback.jsonl are moved in once
-      context.insights = await InsightsStore.open(config.insightsDb, { migrateFrom: config.discord.feedbackFile });
+      context.insights = await InsightsStore.open(config.insightsDb, { migrateFrom: config.discord.feedbackFile, defaultCollection: config.collections.default });
       stopRecheck = startGapRecheck(context, track);
       const autoWarning = autoAnswerIntentWarning(config);
       if (autoWarning) logger.warn(autoWarning);
@@ -207,6 +232,7 @@ export function createBot(opts: CreateBotOptions): Bot {
       // cancels the sync pass under way and waits for it: nothing is written after the bot has stopped
       await urlSync?.stop();
       await corpusWatch?.close();
+      await context.collections.close();
       await client.destroy();
       await context.insights?.close().catch((err: unknown) => logger.warn('could not close the questions database', { err }));
       logger.info('discord client stopped');

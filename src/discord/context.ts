@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { DocentApi } from '../pipeline.js';
 import type { AnswerResult } from '../types.js';
+import type { CollectionRegistry } from './collections.js';
 import type { Command, MessageCommand } from './commands/index.js';
 import type { ConversationStore } from './conversations.js';
 import type { InsightsStore } from '../insights/store.js';
@@ -22,8 +23,14 @@ export interface AnswerRecord {
 
 /** Everything a command or event handler needs; built once by `createBot`. */
 export interface BotContext {
+  /** The collection's config (its folders; the rest is the bot's). */
   config: Config;
+  /** The collection's pipeline. */
   docent: DocentApi;
+  /** The collection this context serves (the guild's: see `collections.forGuild`). */
+  collection: string;
+  /** Every collection's context, opened on first use. */
+  collections: CollectionRegistry;
   logger: Logger;
   client: Client;
   commands: ReadonlyMap<string, Command>;

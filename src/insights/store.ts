@@ -55,6 +55,8 @@ export interface VoteRecord {
   vote: Vote;
   messageId?: string | null;
   time?: string;
+  /** The collection of the answer (default: the store's), for an answer that was never logged. */
+  collection?: string;
   /** What the voter saw: used when the answer was never logged (an answer from before the log). */
   question?: string;
   answer?: string;
@@ -235,7 +237,7 @@ export class InsightsStore {
       {
         // an answer from before the questions were logged: keep what the voter saw
         sql: `INSERT OR IGNORE INTO questions (id, asked_at, via, question, answered, citations, sources, answer, collection) VALUES (?, ?, 'discord', ?, 1, ?, ?, ?, ?)`,
-        args: [v.answerId, time, v.question ?? '', v.sources?.length ?? 0, JSON.stringify(v.sources ?? []), v.answer ?? '', this.defaultCollection],
+        args: [v.answerId, time, v.question ?? '', v.sources?.length ?? 0, JSON.stringify(v.sources ?? []), v.answer ?? '', v.collection ?? this.defaultCollection],
       },
       {
         sql: `INSERT INTO votes (answer_id, user_id, vote, time, message_id) VALUES (?, ?, ?, ?, ?)
