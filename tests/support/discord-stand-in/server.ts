@@ -127,6 +127,8 @@ export class DiscordStandIn {
   private interactions = new Map<string, InteractionState>();
   private files = new Map<string, Buffer>();
   private dmChannels = new Map<string, string>();
+  /** Guilds added by `addGuild()`, besides `guildId`. */
+  private extraGuilds: string[] = [];
 
   private constructor(opts: StandInOptions) {
     this.token = opts.token ?? `MTE${randomBytes(18).toString('base64url')}.standin.${randomBytes(20).toString('base64url')}`;
@@ -363,6 +365,20 @@ export class DiscordStandIn {
     };
   }
 
+  /**
+   * Another guild the bot is in, with one text channel (`general`); members and permissions as in
+   * the first. Sent to a connected client as GUILD_CREATE (and with READY on every identify).
+   * Messages and interactions in its channel (`channelId:`) come from it.
+   */
+  addGuild(): { guildId: string; channelId: string } {
+    const guildId = snowflake();
+    const channelId = snowflake();
+    this.extraGuilds.push(guildId);
+    this.channels.set(channelId, { id: channelId, type: ChannelType.GuildText, name: 'general', guild_id: guildId, position: 0, permission_overwrites: [], parent_id: null, nsfw: false } as APIChannel);
+    if (this.current) this.dispatch(GatewayDispatchEvents.GuildCreate, this.guildPayload(guildId));
+    return { guildId, channelId };
+  }
+
   /** A slash command is used (INTERACTION_CREATE, application command). */
   injectSlash(opts: {
     name: string;
@@ -418,7 +434,8 @@ export class DiscordStandIn {
     const dm = opts.dm ?? false;
     const channelId = dm ? this.dmChannelFor(user) : (opts.channelId ?? this.channelId);
     const channel = this.channels.get(channelId)!;
-    const state: InteractionState = { id, token, channelId, guildId: dm ? undefined : this.guildId, flags: 0 };
+    const guildId = dm ? undefined : ((channel as { guild_id?: string }).guild_id ?? this.guildId);
+    const state: InteractionState = { id, token, channelId, guildId, flags: 0 };
     this.interactions.set(token, state);
     const payload: Json = {
       id,
@@ -432,16 +449,16 @@ export class DiscordStandIn {
       locale: 'en-US',
       app_permissions: MANAGE_GUILD_PERMISSIONS,
       entitlements: [],
-      authorizing_integration_owners: dm ? { '1': user.id } : { '0': this.guildId },
+      authorizing_integration_owners: dm ? { '1': user.id } : { '0': guildId },
       context: dm ? 1 : 0,
       attachment_size_limit: 10 * 1024 * 1024,
       ...(opts.message ? { message: opts.message } : {}),
     };
     if (dm) payload.user = user;
     else {
-      payload.guild_id = this.guildId;
+      payload.guild_id = guildId;
       payload.guild_locale = 'en-US';
-      payload.guild = { id: this.guildId, locale: 'en-US', features: [] };
+      payload.guild = { id: guildId, locale: 'en-US', features: [] };
       payload.member = this.guildMember(user, { roles: opts.roles, permissions: opts.permissions ?? MEMBER_PERMISSIONS });
     }
     this.dispatch(GatewayDispatchEvents.InteractionCreate, payload);
@@ -512,13 +529,13 @@ export class DiscordStandIn {
         this.dispatch(GatewayDispatchEvents.Ready, {
           v: 10,
           user: { ...this.botUser, verified: true, mfa_enabled: false, flags: 0 },
-          guilds: [{ id: this.guildId, unavailable: true }],
+          guilds: [this.guildId, ...this.extraGuilds].map((id) => ({ id, unavailable: true })),
           session_id: this.sessionId,
           resume_gateway_url: `ws://127.0.0.1:${this.port}/resume`,
           shard: [0, 1],
           application: { id: this.applicationId, flags: 0 },
         });
-        this.dispatch(GatewayDispatchEvents.GuildCreate, this.guildPayload());
+        for (const id of [this.guildId, ...this.extraGuilds]) this.dispatch(GatewayDispatchEvents.GuildCreate, this.guildPayload(id));
         return;
       }
       case GatewayOpcodes.Resume: {
@@ -538,12 +555,12 @@ export class DiscordStandIn {
     }
   }
 
-  private guildPayload(): Json {
-    const everyone = { id: this.guildId, name: '@everyone', permissions: EVERYONE_PERMISSIONS.toString(), position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 };
+  private guildPayload(guildId = this.guildId): Json {
+    const everyone = { id: guildId, name: '@everyone', permissions: EVERYONE_PERMISSIONS.toString(), position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 };
     const modRole = { id: this.moderatorRoleId, name: 'Docent moderators', permissions: EVERYONE_PERMISSIONS.toString(), position: 1, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 };
     return {
-      id: this.guildId,
-      name: 'Stand-in Guild',
+      id: guildId,
+      name: guildId === this.guildId ? 'Stand-in Guild' : `Stand-in Guild ${this.extraGuilds.indexOf(guildId) + 2}`,
       icon: null,
       owner_id: this.bob.id,
       afk_channel_id: null,
@@ -551,7 +568,7 @@ export class DiscordStandIn {
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: [everyone, modRole],
+      roles: guildId === this.guildId ? [everyone, modRole] : [everyone],
       emojis: [],
       stickers: [],
       features: [],
@@ -573,7 +590,7 @@ export class DiscordStandIn {
       member_count: 3,
       voice_states: [],
       members: [this.guildMember(this.botUser), this.guildMember(this.alice), this.guildMember(this.bob)],
-      channels: [...this.channels.values()].filter((c) => (c as { guild_id?: string }).guild_id === this.guildId).map((c) => ({ ...c, guild_id: undefined })),
+      channels: [...this.channels.values()].filter((c) => (c as { guild_id?: string }).guild_id === guildId).map((c) => ({ ...c, guild_id: undefined })),
       threads: [],
       presences: [],
       stage_instances: [],
