@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, type UserError } from '../../src/errors.js';
 import { ROOT } from '../support/temp-project.js';
 
 function example(): Record<string, string> {
@@ -105,6 +106,31 @@ describe('cliConfig', () => {
     const c = cliConfig({ corpus: 'my docs/ü', index: '/tmp/an index' }, {});
     expect(c.corpusDir).toBe(path.resolve('my docs/ü'));
     expect(c.indexDir).toBe('/tmp/an index');
+  });
+
+  it('GIVEN --collection THEN that collection\'s folders; a mistyped, missing or misnamed one, or one with --corpus, is refused with its code', async () => {
+    const { cliConfig } = await import('../../src/cli/common.js');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'docent-cli-collection-'));
+    try {
+      mkdirSync(path.join(dir, 'acme'));
+      const env = { DOCENT_COLLECTIONS_DIR: dir, DOCENT_INDEX_DIR: '/srv/state/index' };
+      expect(cliConfig({ collection: 'acme' }, env)).toMatchObject({ collection: 'acme', corpusDir: path.join(dir, 'acme'), indexDir: '/srv/state/collections/acme/index' });
+      const code = (f: () => unknown) => {
+        try {
+          f();
+        } catch (err) {
+          return [(err as UserError).code, (err as Error).message];
+        }
+        return null;
+      };
+      expect(code(() => cliConfig({ collection: 'acmee' }, env))).toEqual(['COLLECTION_MISSING', expect.stringContaining(`There is no collection "acmee": its folder ${path.join(dir, 'acmee')} does not exist.`)]);
+      // ingest creates it
+      expect(cliConfig({ collection: 'acmee', create: true }, env).corpusDir).toBe(path.join(dir, 'acmee'));
+      expect(code(() => cliConfig({ collection: 'Acme' }, env))).toEqual(['COLLECTION_NAME_INVALID', expect.stringMatching(/^--collection: expected a collection name/)]);
+      expect(code(() => cliConfig({ collection: 'acme', corpus: 'docs' }, env))?.[0]).toBe('BAD_OPTION');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
