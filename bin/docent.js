@@ -22,9 +22,13 @@ const USAGE = `Usage: docent <command> [options]    (docent <command> --help for
 Commands
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)}${c.what}`).join('\n')}
 
+ask, repl, ingest and gaps take --collection NAME: that collection's documents (collections/NAME/)
+instead of the default corpus; a Discord server reads the one DOCENT_GUILD_COLLECTIONS gives it.
+
 Examples
   npx docent ask "What is Wukong?"
-  npx docent ask --json "When did the Qwen app launch?" | jq .answered`;
+  npx docent ask --json "When did the Qwen app launch?" | jq .answered
+  npx docent ingest --collection acme && npx docent ask --collection acme "How do I reset my password?"`;
 
 const [name] = process.argv.splice(2, 1);
 const command = Object.hasOwn(COMMANDS, name ?? '') ? COMMANDS[name] : undefined;
