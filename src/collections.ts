@@ -2,13 +2,13 @@
  * Collections: one body of documents each, with its own index. The default collection
  * (DOCENT_DEFAULT_COLLECTION) is DOCENT_CORPUS_DIR with DOCENT_INDEX_DIR, as before collections
  * existed; any other one is a folder of DOCENT_COLLECTIONS_DIR (`collections/<name>/`) with its
- * index under the index root (`.docent/collections/<name>/index`). A collection reaches the
+ * index under the index root (`.docent/collection-indexes/<name>`). A collection reaches the
  * pipeline only as a `Config` (`config.collection`, its folders), so a store keyed by collection
  * (Postgres) reads the same field.
  */
 import path from 'node:path';
 import type { Config } from './config.js';
-import { UserError } from './errors.js';
+import { ConfigError, UserError } from './errors.js';
 
 /** Lower-case letters, digits, `_` and `-`, starting with a letter or digit, at most 63 long: safe as a folder name and a column value. */
 export const COLLECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -33,7 +33,8 @@ export function validateCollectionName(name: string): Checked<string> {
  * The configuration of collection `name`, from the configuration `loadConfig()` returned (which
  * serves the default collection): for the default collection that config as it is; for another
  * one its documents in `<DOCENT_COLLECTIONS_DIR>/<name>/` and its index in
- * `<index root>/collections/<name>/index` (the index root is DOCENT_INDEX_DIR's parent, `.docent`).
+ * `<index root>/collection-indexes/<name>` (the index root is DOCENT_INDEX_DIR's parent, `.docent`;
+ * not `collections/`, which with DOCENT_INDEX_DIR=index would put an index inside its own documents).
  * Everything else (embedder, limits, the questions database, Discord settings) is shared.
  */
 export function configForCollection(config: Config, name: string): Config {
@@ -45,12 +46,31 @@ export function configForCollection(config: Config, name: string): Config {
     throw new Error(`configForCollection: derive collections from the default collection's config, not from "${config.collection}"'s`);
   }
   if (name === config.collections.default) return config;
-  return {
-    ...config,
-    collection: name,
-    corpusDir: path.join(config.collections.dir, name),
-    indexDir: path.join(path.dirname(config.indexDir), 'collections', name, 'index'),
-  };
+  const corpusDir = path.join(config.collections.dir, name);
+  const indexDir = path.join(collectionIndexRoot(config.indexDir), name);
+  // a folder inside another collection's would put one collection's documents (or an index) in another's answers
+  for (const [other, what] of [
+    [config.corpusDir, `DOCENT_CORPUS_DIR (${config.corpusDir}), the default collection's documents`],
+    [config.indexDir, `DOCENT_INDEX_DIR (${config.indexDir})`],
+    [indexDir, `its own index (${indexDir})`],
+  ] as const) {
+    if (overlaps(corpusDir, other)) {
+      throw new ConfigError('DOCENT_COLLECTIONS_DIR', `collection "${name}"'s folder ${corpusDir} overlaps ${what}; give the collections a folder of their own`);
+    }
+  }
+  return { ...config, collection: name, corpusDir, indexDir };
+}
+
+/** Where the other collections' indexes are kept: beside DOCENT_INDEX_DIR (`.docent/collection-indexes`). */
+export function collectionIndexRoot(indexDir: string): string {
+  return path.join(path.dirname(indexDir), 'collection-indexes');
+}
+
+/** One folder is the other or inside it. */
+function overlaps(a: string, b: string): boolean {
+  const x = path.resolve(a);
+  const y = path.resolve(b);
+  return x === y || x.startsWith(y + path.sep) || y.startsWith(x + path.sep);
 }
 
 /** The collection a guild reads, and whether its moderators may change it. */

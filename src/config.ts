@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { DEFAULT_THRESHOLD } from './answer/threshold.js';
-import { validateCollectionName } from './collections.js';
+import { configForCollection, validateCollectionName } from './collections.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './ingest/loaders/limits.js';
 import { addSecret, redact } from './log.js';
@@ -273,7 +273,7 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
   }
   const resolve = (p: string) => path.resolve(cwd, p);
   const defaultCollection = collectionName(env, 'DOCENT_DEFAULT_COLLECTION', 'default');
-  return {
+  const config: Config = {
     collection: defaultCollection,
     collections: { default: defaultCollection, dir: resolve(str(env, 'DOCENT_COLLECTIONS_DIR') ?? 'collections') },
     corpusDir: resolve(str(env, 'DOCENT_CORPUS_DIR') ?? 'corpus'),
@@ -335,6 +335,9 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
       guildCollections: guildCollections(env, 'DOCENT_GUILD_COLLECTIONS'),
     },
   };
+  // the bot's collections are checked now (their folders must not overlap), not on first use
+  for (const name of new Set(Object.values(config.discord.guildCollections))) configForCollection(config, name);
+  return config;
 }
 
 /**

@@ -23,7 +23,7 @@ Options
   --index DIR    index folder (default: DOCENT_INDEX_DIR or ./.docent/index)
   --collection NAME
                  act on collection NAME: documents in collections/NAME/ (DOCENT_COLLECTIONS_DIR),
-                 index in .docent/collections/NAME/index; a new one is created empty. Every
+                 index in .docent/collection-indexes/NAME; a new one is created empty. Every
                  option below works on it (default: DOCENT_DEFAULT_COLLECTION, the corpus above)
   --force        write a new generation even if nothing changed
   --list         list the kept generations (build time, chunks, documents, changes against

@@ -39,7 +39,7 @@ it('ask --collection answers from that collection’s folder only, and ingest --
   await expect(access(path.join(dir, '.docent', 'index'))).rejects.toThrow();
 
   const list = (await cli('ingest', ['--collection', 'acme', '--list'])).stdout.split('\n');
-  expect(list[0]).toBe(`Kept generations in ${path.join(dir, '.docent', 'collections', 'acme', 'index')}, oldest first:`);
+  expect(list[0]).toBe(`Kept generations in ${path.join(dir, '.docent', 'collection-indexes', 'acme')}, oldest first:`);
   expect(list[2]).toMatch(/^\*  gen-000001  .*\s1\s+1  oldest kept  \(current\)$/);
 });
 

@@ -18,13 +18,27 @@ describe('collections', () => {
   it('GIVEN another collection THEN its documents are in DOCENT_COLLECTIONS_DIR/<name> and its index under the index root; the rest is shared', () => {
     const c = loadConfig({ DOCENT_INDEX_DIR: 'state/index', DOCENT_COLLECTIONS_DIR: 'per-server', DOCENT_EMBEDDER: 'hash' }, { cwd: '/srv/docent' });
     const acme = configForCollection(c, 'acme');
-    expect(acme).toMatchObject({ collection: 'acme', corpusDir: '/srv/docent/per-server/acme', indexDir: '/srv/docent/state/collections/acme/index', embedder: 'hash', insightsDb: c.insightsDb });
-    expect(configForCollection(c, 'beta').indexDir).toBe('/srv/docent/state/collections/beta/index');
+    expect(acme).toMatchObject({ collection: 'acme', corpusDir: '/srv/docent/per-server/acme', indexDir: '/srv/docent/state/collection-indexes/acme', embedder: 'hash', insightsDb: c.insightsDb });
+    expect(configForCollection(c, 'beta').indexDir).toBe('/srv/docent/state/collection-indexes/beta');
     // the default collection named by DOCENT_DEFAULT_COLLECTION keeps the configured folders
     const named = loadConfig({ DOCENT_DEFAULT_COLLECTION: 'main' }, { cwd: '/srv/docent' });
     expect(configForCollection(named, 'main')).toBe(named);
     expect(configForCollection(named, 'default').corpusDir).toBe('/srv/docent/collections/default');
     expect(() => configForCollection(c, '../etc')).toThrow(/collection: expected a collection name/);
+  });
+
+  it('GIVEN a collections folder inside the default corpus (or the other way round) THEN it is refused, naming DOCENT_COLLECTIONS_DIR: the default collection would answer from the others’ documents', () => {
+    const env = { DOCENT_CORPUS_DIR: '.', DOCENT_GUILD_COLLECTIONS: `${A}=acme` };
+    expect(() => loadConfig(env, { cwd: '/srv/docent' })).toThrow(
+      'DOCENT_COLLECTIONS_DIR: collection "acme"\'s folder /srv/docent/collections/acme overlaps DOCENT_CORPUS_DIR (/srv/docent), the default collection\'s documents; give the collections a folder of their own',
+    );
+    // not in use, it is not checked: an install that reads its working folder keeps working
+    const plain = loadConfig({ DOCENT_CORPUS_DIR: '.' }, { cwd: '/srv/docent' });
+    expect(() => configForCollection(plain, 'acme')).toThrow(ConfigError);
+    expect(() => loadConfig({ DOCENT_COLLECTIONS_DIR: 'corpus/more', DOCENT_GUILD_COLLECTIONS: `${A}=acme` })).toThrow(/^DOCENT_COLLECTIONS_DIR: .* overlaps DOCENT_CORPUS_DIR/);
+    expect(() => loadConfig({ DOCENT_COLLECTIONS_DIR: '.docent/collection-indexes', DOCENT_GUILD_COLLECTIONS: `${A}=acme` })).toThrow(/^DOCENT_COLLECTIONS_DIR: .* overlaps its own index/);
+    // DOCENT_INDEX_DIR=index beside collections/: the indexes are not put inside the documents
+    expect(configForCollection(loadConfig({ DOCENT_INDEX_DIR: 'index' }, { cwd: '/srv/docent' }), 'acme').indexDir).toBe('/srv/docent/collection-indexes/acme');
   });
 
   it.each(['acme', 'a', 'beta-2', 'x_y', '0day', 'a'.repeat(63)])('GIVEN the name %j THEN it is a valid collection name', (name) => {

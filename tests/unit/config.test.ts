@@ -114,7 +114,7 @@ describe('cliConfig', () => {
     try {
       mkdirSync(path.join(dir, 'acme'));
       const env = { DOCENT_COLLECTIONS_DIR: dir, DOCENT_INDEX_DIR: '/srv/state/index' };
-      expect(cliConfig({ collection: 'acme' }, env)).toMatchObject({ collection: 'acme', corpusDir: path.join(dir, 'acme'), indexDir: '/srv/state/collections/acme/index' });
+      expect(cliConfig({ collection: 'acme' }, env)).toMatchObject({ collection: 'acme', corpusDir: path.join(dir, 'acme'), indexDir: '/srv/state/collection-indexes/acme' });
       const code = (f: () => unknown) => {
         try {
           f();
