@@ -5,7 +5,7 @@
  * own collection; its members' answers come from it alone; a server that reads the shared
  * collection cannot change it.
  */
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { isChannelMessage, isReplyTo, startHarness, type Harness } from '../supp
 
 const FALCON = '# Project Falcon\n\nProject Falcon is the codename of the 2027 delivery-drone programme, led by Mei Chen.\n';
 const HERON = '# Heron survey\n\nThe heron survey counted 41 nests along the river, led by Tom Berg.\n';
+const KESTREL = '# Project Kestrel\n\nProject Kestrel is the codename of the 2027 delivery-drone programme, led by Ivo Marsh.\n';
 const OSPREY = '# Project Osprey\n\nProject Osprey is the codename of the 2027 delivery-drone programme, led by Ana Ruiz.\n';
 
 let h: Harness<Docent>;
@@ -27,7 +28,7 @@ beforeAll(async () => {
       b = standIn.addGuild();
       c = standIn.addGuild();
       // guild A (the stand-in's first) reads acme, B beta; C has no entry
-      return { DOCENT_EMBEDDER: 'hash', DOCENT_GUILD_COLLECTIONS: `${standIn.guildId}=acme,${b.guildId}=beta` };
+      return { DOCENT_EMBEDDER: 'hash', DOCENT_GUILD_COLLECTIONS: `${standIn.guildId}=acme,${b.guildId}=beta`, DOCENT_WATCH: 'auto', DOCENT_WATCH_DEBOUNCE_MS: '50' };
     },
     docent: async (config, logger) => {
       await mkdir(config.corpusDir, { recursive: true });
@@ -128,4 +129,16 @@ it('a server without an entry reads the shared collection, but its moderators ar
   expect((await asModerator('gaps', c.channelId)).content).toBe(SHARED_COLLECTION_MESSAGE);
   await expect(access(path.join(h.config.corpusDir, 'evil.md'))).rejects.toThrow();
   expect(h.docent.sources().map((s) => s.source)).toEqual(['osprey.md']);
+});
+
+it('a document dropped into an opened collection’s folder is indexed by its own watcher, reported in the moderator channel of its server, and answered there', async () => {
+  const after = h.standIn.mark();
+  const acme = path.join(h.config.collections.dir, 'acme');
+  await writeFile(path.join(acme, '.kestrel.md.tmp'), KESTREL);
+  await rename(path.join(acme, '.kestrel.md.tmp'), path.join(acme, 'kestrel.md'));
+  const notice = await h.standIn.waitForRequest((r) => isChannelMessage(h.standIn.moderatorChannelId)(r) && String(r.body?.content).startsWith('Corpus changed'), { after });
+  expect(notice.body.content).toContain('• Added: 1 (`kestrel.md`)');
+  const inA = await ask('Who leads Project Kestrel?');
+  expect(inA.content).toContain('Ivo Marsh');
+  expect(inA.cited).toContain('`kestrel.md`');
 });
