@@ -3,7 +3,7 @@
  * creates a new, empty collection and lists a collection's own generations. The compiled CLIs,
  * hash embedder, one-line documents.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { access, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,11 +24,24 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const env = () => ({ ...process.env, LOG_LEVEL: '', NODE_OPTIONS: '', DOCENT_EMBEDDER: 'hash' });
 async function cli(name: string, args: string[]) {
-  return run(process.execPath, [distCli(name), ...args], { cwd: dir, env: { ...process.env, LOG_LEVEL: '', NODE_OPTIONS: '', DOCENT_EMBEDDER: 'hash' } });
+  return run(process.execPath, [distCli(name), ...args], { cwd: dir, env: env() });
 }
 
-it('ask --collection answers from that collection’s folder only, and ingest --collection --list lists that collection’s own generations', async () => {
+/** The REPL with `input` on stdin; what it printed. */
+function repl(args: string[], input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [distCli('repl'), ...args], { cwd: dir, env: env() });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', () => resolve(out));
+    child.stdin.end(input);
+  });
+}
+
+it('ask and repl --collection answer from that collection’s folder only, and ingest --collection --list lists that collection’s own generations', async () => {
   const { stdout } = await cli('ask', ['--collection', 'acme', '--json', 'Who leads Project Falcon?']);
   const r = JSON.parse(stdout);
   expect(r.answered).toBe(true);
@@ -41,6 +54,10 @@ it('ask --collection answers from that collection’s folder only, and ingest --
   const list = (await cli('ingest', ['--collection', 'acme', '--list'])).stdout.split('\n');
   expect(list[0]).toBe(`Kept generations in ${path.join(dir, '.docent', 'collection-indexes', 'acme')}, oldest first:`);
   expect(list[2]).toMatch(/^\*  gen-000001  .*\s1\s+1  oldest kept  \(current\)$/);
+
+  const sources = await repl(['--collection', 'acme'], ':sources\n:quit\n');
+  expect(sources).toContain('falcon.md');
+  expect(sources).not.toContain('osprey.md');
 });
 
 it('ingest --collection NAME creates a new, empty collection: its folder and an empty first generation', async () => {
