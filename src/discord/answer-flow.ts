@@ -85,6 +85,17 @@ export async function answerQuestion(
 }
 
 /**
+ * Is there a moderator channel for this collection: configured, and (as far as the client has
+ * seen it) in a server that reads the collection? Notices about one collection (its questions,
+ * file names, re-indexes) go only to such a channel.
+ */
+export function hasModeratorChannel(ctx: BotContext, channel = ctx.config.discord.moderatorChannelId ? ctx.client.channels.cache.get(ctx.config.discord.moderatorChannelId) : undefined): boolean {
+  if (!ctx.config.discord.moderatorChannelId) return false;
+  const guildId = channel && 'guildId' in channel ? channel.guildId : null;
+  return !guildId || collectionForGuild(ctx.config, guildId).name === ctx.collection;
+}
+
+/**
  * Posts to MODERATOR_CHANNEL_ID when configured; never throws; true once posted. `pingRoleId` is
  * the one mention the message may make (the hand-off's moderator role), nothing else pings.
  */
@@ -93,10 +104,7 @@ export async function notifyModerators(ctx: BotContext, content: string, opts: {
   if (!id) return false;
   try {
     const channel = ctx.client.channels.cache.get(id) ?? (await ctx.client.channels.fetch(id));
-    // a notice about one collection (its questions, file names, re-indexes) goes only to a
-    // moderator channel whose server reads that collection
-    const guildId = channel && 'guildId' in channel ? channel.guildId : null;
-    if (guildId && collectionForGuild(ctx.config, guildId).name !== ctx.collection) {
+    if (!hasModeratorChannel(ctx, channel ?? undefined)) {
       ctx.logger.info('moderator notice not posted: the moderator channel belongs to a server with another collection', { collection: ctx.collection, channelId: id });
       return false;
     }

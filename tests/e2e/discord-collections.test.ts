@@ -10,6 +10,8 @@ import path from 'node:path';
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SHARED_COLLECTION_MESSAGE } from '../../src/collections.js';
+import { HANDOFF_PREFIX } from '../../src/discord/format.js';
+import { NO_MODERATOR_CHANNEL } from '../../src/discord/handoff.js';
 import { Docent } from '../../src/pipeline.js';
 import { MANAGE_GUILD_PERMISSIONS } from '../support/discord-stand-in/index.js';
 import { isChannelMessage, isReplyTo, startHarness, type Harness } from '../support/discord-harness.js';
@@ -50,7 +52,7 @@ async function ask(question: string, channelId = h.standIn.channelId) {
   const q = h.standIn.injectMessage({ content: `<@${h.standIn.botUser.id}> ${question}`, mentionBot: true, channelId });
   const reply = await h.standIn.waitForRequest(isReplyTo(q.id), { after });
   const cited: string[] = (reply.body.embeds?.[0]?.fields ?? []).map((f: { value: string }) => f.value);
-  return { content: reply.body.content as string, cited: cited.join('\n') };
+  return { content: reply.body.content as string, cited: cited.join('\n'), message: h.standIn.messages.get(reply.response.id)!, components: reply.body.components };
 }
 
 /** A slash command's reply: the deferred one's edit, or the immediate one. */
@@ -85,6 +87,12 @@ it('a document server A’s moderator adds is answered and cited in A only: B’
   const heron = await ask('Who led the heron survey?', b.channelId);
   expect(heron.content).toContain('Tom Berg');
   expect(heron.cited).toContain('`heron.md`');
+  // "Ask a moderator" in B: the one moderator channel is A's, so B's question is not passed there
+  const handOff = heron.components[0].components.find((c: { custom_id: string }) => c.custom_id.startsWith(HANDOFF_PREFIX)).custom_id;
+  const after = h.standIn.mark();
+  const press = h.standIn.injectButton({ customId: handOff, message: heron.message });
+  const pressed = await h.standIn.waitForRequest((r) => r.path.endsWith(`/interactions/${press.id}/${press.token}/callback`), { after });
+  expect(pressed.body.data).toMatchObject({ content: NO_MODERATOR_CHANNEL, flags: 64 });
 
   const sourcesB = await slash({ name: 'sources', channelId: b.channelId });
   expect(sourcesB.content).toContain('`heron.md`');
