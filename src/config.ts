@@ -14,12 +14,17 @@ export type Env = Record<string, string | undefined>;
 export interface Config {
   /**
    * The collection this configuration serves (`configForCollection` in src/collections.ts derives
-   * another one's); DOCENT_DEFAULT_COLLECTION as loaded. `corpusDir` and `indexDir` are its folders.
+   * another one's); DOCENT_DEFAULT_COLLECTION as loaded. `corpusDir` and `indexDir` are its folders
+   * locally; in Postgres it is a column value.
    */
   collection: string;
   corpusDir: string;
   indexDir: string;
   collections: CollectionsConfig;
+  /** Where generations live: `local` (an index folder, default) or `postgres` (`databaseUrl`, pgvector). */
+  store: 'local' | 'postgres';
+  /** `postgres://…` for the postgres store (its password is registered as a secret: never logged). */
+  databaseUrl: string | undefined;
   cacheDir: string;
   /** Embedder id: `glove` (default, offline), `hash`, `ollama:<model>`, `openai:<model>`. */
   embedder: string;
@@ -181,6 +186,24 @@ function snowflake(env: Env, name: string): string | undefined {
   return v;
 }
 
+/** A `postgres://` or `postgresql://` URL; its password is registered as a secret before anything can log it. */
+function postgresUrl(env: Env, name: string): string | undefined {
+  const v = str(env, name);
+  if (v === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(name, 'expected a URL such as postgres://user:password@host:5432/database (the value is not shown: it may hold a password)');
+  }
+  if (u.password) addSecret(decodeURIComponent(u.password));
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new ConfigError(name, `expected a postgres:// or postgresql:// URL, got ${u.protocol}//…`);
+  return v;
+}
+
+/** Collection names are folder names and SQL values (one home: src/collections.ts). */
+export { COLLECTION_NAME } from './collections.js';
+
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], def: T): T {
   const v = str(env, name);
   if (v === undefined) return def;
@@ -272,12 +295,17 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     if (!SNOWFLAKE.test(c)) throw new ConfigError('DOCENT_AUTO_ANSWER_CHANNEL_IDS', `expected comma-separated Discord channel ids, got ${quoteValue(c)}`);
   }
   const resolve = (p: string) => path.resolve(cwd, p);
+  const store = oneOf(env, 'DOCENT_STORE', ['local', 'postgres'] as const, 'local');
+  const databaseUrl = postgresUrl(env, 'DATABASE_URL');
+  if (store === 'postgres' && !databaseUrl) throw new ConfigError('DATABASE_URL', 'DOCENT_STORE is postgres: set DATABASE_URL to postgres://user:password@host:5432/database');
   const defaultCollection = collectionName(env, 'DOCENT_DEFAULT_COLLECTION', 'default');
   const config: Config = {
     collection: defaultCollection,
     collections: { default: defaultCollection, dir: resolve(str(env, 'DOCENT_COLLECTIONS_DIR') ?? 'collections') },
     corpusDir: resolve(str(env, 'DOCENT_CORPUS_DIR') ?? 'corpus'),
     indexDir: resolve(str(env, 'DOCENT_INDEX_DIR') ?? '.docent/index'),
+    store,
+    databaseUrl,
     cacheDir: resolve(str(env, 'DOCENT_CACHE_DIR') ?? '.docent/cache'),
     embedder,
     ollamaBaseUrl: url(env, 'OLLAMA_BASE_URL', 'http://127.0.0.1:11434')!,
