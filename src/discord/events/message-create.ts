@@ -46,7 +46,7 @@ async function handle(ctx: BotContext, message: Message): Promise<void> {
     return;
   }
   const question = validateQuestion(ctx, text);
-  const gate = ctx.limiter.tryAcquire(message.author.id);
+  const gate = await ctx.limiter.tryAcquire(message.author.id);
   if (!gate.ok) {
     await message.reply(safe({ content: refusalMessage(gate) }));
     return;
@@ -156,7 +156,7 @@ async function autoAnswer(ctx: BotContext, message: Message, post: AutoPost, tex
   }
   const question = cleaned.value;
   // unasked, so never a refusal message either: over the rate limit it just stays quiet
-  const gate = ctx.limiter.tryAcquire(message.author.id);
+  const gate = await ctx.limiter.tryAcquire(message.author.id);
   if (!gate.ok) {
     ctx.logger.info('auto-answer skipped: rate limited', { userId: message.author.id });
     return;
