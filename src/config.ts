@@ -36,6 +36,11 @@ export interface Config {
   efSearch: number;
   keepGenerations: number;
   /**
+   * How often a process checks CURRENT for a generation another process (a shard, the CLI) made,
+   * ms: at most this often, on the next question. 0 checks on every question.
+   */
+  refreshMs: number;
+  /**
    * How the bot notices corpus changes: `auto` (fs.watch, recursive; polling where that is not
    * available), `poll` (a cheap check every `watchPollMs`; for network or bind-mounted folders
    * whose changes raise no events), `off`.
@@ -95,6 +100,8 @@ export interface DiscordConfig {
   autoAnswerMinSupport: number;
   /** The role pinged (only in the moderator channel) when a member hands a question to a human. */
   moderatorPingRoleId: string | undefined;
+  /** Shards `start:sharded` runs: a number, or `auto` (Discord's recommendation from GET /gateway/bot). */
+  shardCount: number | 'auto';
 }
 
 const SNOWFLAKE = /^\d{17,20}$/;
@@ -163,6 +170,15 @@ function snowflake(env: Env, name: string): string | undefined {
   const v = str(env, name);
   if (v !== undefined && !SNOWFLAKE.test(v)) throw new ConfigError(name, `expected a Discord id (17–20 digits), got ${quoteValue(v)}`);
   return v;
+}
+
+function shardCount(env: Env, name: string): number | 'auto' {
+  const v = str(env, name);
+  if (v === undefined || v.toLowerCase() === 'auto') return 'auto';
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 10_000) {
+    throw new ConfigError(name, `expected auto (Discord's recommendation) or a whole number of shards from 1 to 10000, got ${quoteValue(v)}`);
+  }
+  return Number(v);
 }
 
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], def: T): T {
@@ -252,6 +268,7 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     topK: int(env, 'DOCENT_TOP_K', 5, 1, 50),
     efSearch: int(env, 'DOCENT_EF_SEARCH', 512, 10, 5000),
     keepGenerations: int(env, 'DOCENT_KEEP_GENERATIONS', 3, 1, 100),
+    refreshMs: int(env, 'DOCENT_REFRESH_MS', 250, 0, 60_000),
     watch: oneOf(env, 'DOCENT_WATCH', ['auto', 'poll', 'off'] as const, 'auto'),
     watchDebounceMs: int(env, 'DOCENT_WATCH_DEBOUNCE_MS', 1000, 0, 600_000),
     watchPollMs: int(env, 'DOCENT_WATCH_POLL_MS', 10_000, 10, 3_600_000),
@@ -292,6 +309,7 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
       autoAnswerChannelIds: autoChannels,
       autoAnswerMinSupport: fraction(env, 'DOCENT_AUTO_ANSWER_MIN_SUPPORT', 0.5),
       moderatorPingRoleId: snowflake(env, 'MODERATOR_PING_ROLE_ID'),
+      shardCount: shardCount(env, 'DISCORD_SHARD_COUNT'),
     },
   };
 }

@@ -158,7 +158,7 @@ export interface OpenOptions {
   /** Use this embedder instead of the one config names (tests, bench). */
   embeddings?: DocentEmbeddings;
   onProgress?: (p: BuildProgress) => void;
-  /** Check for a new generation at most this often, ms (default 250); 0 checks on every question. */
+  /** Check for a new generation at most this often, ms (default DOCENT_REFRESH_MS, 250); 0 checks on every question. */
   refreshMs?: number;
 }
 
@@ -231,7 +231,7 @@ export class Docent implements DocentApi {
       serving = await Docent.firstBuild(config, embeddings, logger, opts);
     }
     const index = await Docent.loadFirstGood(config, embeddings, logger, serving.dir, serving.manifest);
-    return new Docent(config, embeddings, logger, index, opts.refreshMs ?? 250);
+    return new Docent(config, embeddings, logger, index, opts.refreshMs ?? config.refreshMs ?? 250);
   }
 
   /**
