@@ -147,7 +147,8 @@ export class InsightsStore {
     const { createClient } = await loadLibsql();
     let db: Client;
     try {
-      db = createClient({ url: `file:${file}` });
+      // the shards of `start:sharded` share this file: wait for another process's write instead of failing with SQLITE_BUSY
+      db = createClient({ url: `file:${file}`, timeout: 5_000 });
       await db.batch(SCHEMA, 'write');
     } catch (err) {
       throw new InsightsError('INSIGHTS_UNREADABLE', `The questions database ${file} could not be opened: ${(err as Error).message}`, { cause: err });
