@@ -14,3 +14,6 @@ export function distCli(name: string): string {
 
 /** `dist/discord/main.js`, what `npm start` runs. */
 export const DIST_BOT = path.join(ROOT, 'dist', 'discord', 'main.js');
+
+/** `dist/discord/sharded.js`, what `npm run start:sharded` runs (the sharding manager). */
+export const DIST_SHARDED = path.join(ROOT, 'dist', 'discord', 'sharded.js');
