@@ -36,7 +36,8 @@ beforeAll(async () => {
       DISCORD_API_URL: standIn.apiUrl,
       DOCENT_EMBEDDER: 'hash',
       LOG_LEVEL: 'info',
-      DOCENT_WATCH: 'off',
+      // watched by shard 0 only
+      DOCENT_WATCH: 'auto',
       // a re-index in one shard is seen by the other on its next question
       DOCENT_REFRESH_MS: '0',
       DISCORD_RATE_LIMIT_PER_MINUTE: '2',
@@ -73,6 +74,10 @@ describe('npm run start:sharded', () => {
     expect(guildsOf(0)).not.toContain(guild1.guildId);
     expect(guildsOf(1)).toContain(guild1.guildId);
     expect(guildsOf(1)).not.toContain(guild0.guildId);
+    // one corpus watcher (one re-index and one moderator post per change), on shard 0
+    const watching = (l: { msg?: string }) => l.msg === 'watching the corpus for changes' || l.msg === 'watching the corpus by polling';
+    expect(await manager.waitForLine(watching)).toMatchObject({ shard: 0 });
+    expect(manager.output()).not.toMatch(/"shard":1,[^\n]*"msg":"watching the corpus|"msg":"watching the corpus[^\n]*"shard":1,/);
   });
 
   it('GIVEN a member in a guild of each shard THEN both get answers with citations, each from its own shard', async () => {
@@ -140,4 +145,59 @@ describe('npm run start:sharded', () => {
     expect(out.match(/"msg":"discord client stopped"/g)).toHaveLength(2);
     expect(out).not.toContain(standIn.token);
   });
+});
+
+/**
+ * The figure for the README, not an assertion on time: how long after a /reindex finishes in
+ * shard 0 shard 1 answers from the new generation, with the default DOCENT_REFRESH_MS (250), while
+ * shard 1 keeps answering (so its last check is recent). `DOCENT_SHARD_LATENCY=1 npx vitest run
+ * tests/e2e/discord-sharded.test.ts` prints it.
+ */
+describe.runIf(process.env.DOCENT_SHARD_LATENCY)('re-index visibility across shards (measurement)', () => {
+  it('prints the time from /reindex done in shard 0 to shard 1 answering from the new generation', async () => {
+    const s = await DiscordStandIn.start({ shards: 2, maxConcurrency: 2 });
+    const g0 = s.addGuild({ shard: 0, of: 2 });
+    const g1 = s.addGuild({ shard: 1, of: 2 });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'docent-sharded-latency-'));
+    await cp(path.join(ROOT, 'corpus'), path.join(dir, 'corpus'), { recursive: true });
+    const m = spawnLogged([DIST_SHARDED], {
+      cwd: dir,
+      env: cleanEnv({ DISCORD_TOKEN: s.token, DISCORD_API_URL: s.apiUrl, DOCENT_EMBEDDER: 'hash', LOG_LEVEL: 'info', DOCENT_WATCH: 'off', DISCORD_RATE_LIMIT_PER_MINUTE: '1000', DISCORD_MAX_IN_FLIGHT: '50' }),
+    });
+    try {
+      await m.waitForLine((l) => l.msg === 'all shards ready');
+      const user = s.addUser('timer');
+      const { writeFile } = await import('node:fs/promises');
+      const figures: number[] = [];
+      for (let i = 1; i <= 7; i++) {
+        const name = `project-x${i}`;
+        await writeFile(path.join(dir, 'corpus', `${name}.md`), `# Project X${i}\n\nProject X${i} is the codename of experiment number ${i}, run by the night team.\n`);
+        const askOnce = async () => {
+          const after = s.mark();
+          const q = s.injectMessage({ content: `<@${s.botUser.id}> What is Project X${i}?`, mentionBot: true, author: user, channelId: g1.channelId });
+          return s.waitForRequest(isReplyTo(q.id), { after });
+        };
+        // shard 1 keeps answering (its last check of CURRENT is recent) while shard 0 re-indexes
+        let done = 0;
+        const asking = (async () => {
+          for (;;) {
+            const r = await askOnce();
+            if (done && r.body.embeds?.[0]?.fields?.[0]?.value?.includes(`${name}.md`)) return r.at - done;
+          }
+        })();
+        const after = s.mark();
+        const state = s.injectSlash({ name: 'reindex', user, channelId: g0.channelId, permissions: MANAGE_GUILD_PERMISSIONS });
+        const edit = await s.waitForRequest((r) => r.method === 'PATCH' && r.path.includes(`/${state.token}/messages/@original`) && r.status === 200, { after });
+        done = edit.at;
+        figures.push(await asking);
+      }
+      figures.sort((a, b) => a - b);
+      process.stdout.write(`re-index in shard 0 → shard 1 answers from it: median ${figures[3]} ms, min ${figures[0]} ms, max ${figures[6]} ms (${figures.join(', ')})\n`);
+    } finally {
+      m.child.kill('SIGTERM');
+      await m.exited;
+      await s.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
