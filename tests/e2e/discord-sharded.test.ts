@@ -1,5 +1,5 @@
 /**
- * `npm run start:sharded` as a process: the compiled sharding manager runs two shards (the count
+ * `npm run start:sharded` as a process (`bin/docent.js bot --sharded`): the compiled sharding manager runs two shards (the count
  * Discord recommends, asked at DISCORD_API_URL) against the Discord stand-in, over one corpus and
  * one index folder, with a guild on each shard. Every step waits for what the processes log or
  * send, never for time.
@@ -11,10 +11,12 @@ import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import type { APIUser } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, spawnLogged, type LoggedProcess } from '../support/bot-process.js';
-import { isReplyTo } from '../support/discord-harness.js';
-import { DiscordStandIn, MANAGE_GUILD_PERMISSIONS, shardForGuild } from '../support/discord-stand-in/index.js';
-import { DIST_SHARDED } from '../support/dist.js';
+import { DiscordStandIn, MANAGE_GUILD_PERMISSIONS, shardForGuild, type RecordedRequest } from '../support/discord-stand-in/index.js';
+import { BIN, DIST_SHARDED } from '../support/dist.js';
 import { ROOT } from '../support/temp-project.js';
+
+// not discord-harness's copy: importing it loads the whole bot into the test process, which only spawns it
+const isReplyTo = (id: string) => (r: RecordedRequest) => r.method === 'POST' && r.body?.message_reference?.message_id === id && r.status === 200;
 
 let standIn: DiscordStandIn;
 let work: string;
@@ -29,7 +31,8 @@ beforeAll(async () => {
   guild1 = standIn.addGuild({ shard: 1, of: 2 });
   work = await mkdtemp(path.join(os.tmpdir(), 'docent-sharded-'));
   await cp(path.join(ROOT, 'corpus'), path.join(work, 'corpus'), { recursive: true });
-  manager = spawnLogged([DIST_SHARDED], {
+  // what `npm run start:sharded` runs (npm's own start-up left out)
+  manager = spawnLogged([BIN, 'bot', '--sharded'], {
     cwd: work,
     env: cleanEnv({
       DISCORD_TOKEN: standIn.token,
