@@ -13,6 +13,12 @@ export type Env = Record<string, string | undefined>;
 export interface Config {
   corpusDir: string;
   indexDir: string;
+  /** Where generations live: `local` (an index folder, default) or `postgres` (`databaseUrl`, pgvector). */
+  store: 'local' | 'postgres';
+  /** `postgres://…` for the postgres store (its password is registered as a secret: never logged). */
+  databaseUrl: string | undefined;
+  /** The collection this configuration serves (one folder each locally, a column in Postgres). */
+  collection: string;
   cacheDir: string;
   /** Embedder id: `glove` (default, offline), `hash`, `ollama:<model>`, `openai:<model>`. */
   embedder: string;
@@ -181,6 +187,30 @@ function shardCount(env: Env, name: string): number | 'auto' {
   return Number(v);
 }
 
+/** A `postgres://` or `postgresql://` URL; its password is registered as a secret before anything can log it. */
+function postgresUrl(env: Env, name: string): string | undefined {
+  const v = str(env, name);
+  if (v === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(name, 'expected a URL such as postgres://user:password@host:5432/database (the value is not shown: it may hold a password)');
+  }
+  if (u.password) addSecret(decodeURIComponent(u.password));
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new ConfigError(name, `expected a postgres:// or postgresql:// URL, got ${u.protocol}//…`);
+  return v;
+}
+
+/** Collection names are folder names and SQL values: lowercase letters, digits, `-` and `_`. */
+export const COLLECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+function collectionName(env: Env, name: string, def: string): string {
+  const v = str(env, name) ?? def;
+  if (!COLLECTION_NAME.test(v)) throw new ConfigError(name, `expected a collection name of lowercase letters, digits, - and _ (at most 63, starting with a letter or digit), got ${quoteValue(v)}`);
+  return v;
+}
+
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], def: T): T {
   const v = str(env, name);
   if (v === undefined) return def;
@@ -251,9 +281,15 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     if (!SNOWFLAKE.test(c)) throw new ConfigError('DOCENT_AUTO_ANSWER_CHANNEL_IDS', `expected comma-separated Discord channel ids, got ${quoteValue(c)}`);
   }
   const resolve = (p: string) => path.resolve(cwd, p);
+  const store = oneOf(env, 'DOCENT_STORE', ['local', 'postgres'] as const, 'local');
+  const databaseUrl = postgresUrl(env, 'DATABASE_URL');
+  if (store === 'postgres' && !databaseUrl) throw new ConfigError('DATABASE_URL', 'DOCENT_STORE is postgres: set DATABASE_URL to postgres://user:password@host:5432/database');
   return {
     corpusDir: resolve(str(env, 'DOCENT_CORPUS_DIR') ?? 'corpus'),
     indexDir: resolve(str(env, 'DOCENT_INDEX_DIR') ?? '.docent/index'),
+    store,
+    databaseUrl,
+    collection: collectionName(env, 'DOCENT_DEFAULT_COLLECTION', 'default'),
     cacheDir: resolve(str(env, 'DOCENT_CACHE_DIR') ?? '.docent/cache'),
     embedder,
     ollamaBaseUrl: url(env, 'OLLAMA_BASE_URL', 'http://127.0.0.1:11434')!,

@@ -140,15 +140,17 @@ import { cleanQuestion } from './answer/question.js';
 import { createEmbeddings } from './embeddings/index.js';
 import type { DocentEmbeddings } from './embeddings/types.js';
 import { diskFullError, UserError } from './errors.js';
-import { buildIndex, findServingGeneration, type BuildOptions, type BuildProgress } from './ingest/build.js';
+import { buildIndex, type BuildOptions, type BuildProgress } from './ingest/build.js';
 import { corpusStatus } from './ingest/freshness.js';
-import { listGenerationInfo, rollbackIndex, switchGeneration, type SwitchOptions, type SwitchResult } from './index/generations.js';
-import { acquireLock, cleanupLeftovers, listGenerations, readCurrentName, readLock, readPin, type LockHandle, type Manifest } from './index/store.js';
+import { findServingGeneration, listGenerationInfo, rollbackIndex, switchGeneration, type SwitchOptions, type SwitchResult } from './index/generations.js';
+import type { IndexStore } from './index/index-store.js';
+import { openStore } from './index/open-store.js';
+import type { LockHandle, Manifest } from './index/store.js';
 import { corpusPath, entryKind, moveAside, putBack, removeDeadTemps, replaceFile } from './ingest/corpus-files.js';
 import { pidAlive } from './index/lock.js';
 import { displayName, safeCorpusPath, validateFileName, validateUpload } from './ingest/upload.js';
 import { silentLogger, type Logger } from './log.js';
-import { LoadedIndex } from './index/loaded-index.js';
+import type { LoadedIndex } from './index/loaded-index.js';
 import { search } from './retrieval/search.js';
 
 export interface OpenOptions {
@@ -160,6 +162,8 @@ export interface OpenOptions {
   onProgress?: (p: BuildProgress) => void;
   /** Check for a new generation at most this often, ms (default DOCENT_REFRESH_MS, 250); 0 checks on every question. */
   refreshMs?: number;
+  /** Serve from this store (the caller keeps it open) instead of opening the one config names. */
+  store?: IndexStore;
 }
 
 export interface ReindexOptions {
@@ -193,6 +197,10 @@ export class Docent implements DocentApi {
   private constructor(
     readonly config: Config,
     readonly embeddings: DocentEmbeddings,
+    /** Where the generations live (`DOCENT_STORE`). */
+    readonly store: IndexStore,
+    /** Closed with the pipeline (it opened it). */
+    private readonly ownsStore: boolean,
     private readonly logger: Logger,
     index: LoadedIndex,
     private readonly refreshMs: number,
@@ -211,57 +219,67 @@ export class Docent implements DocentApi {
 
   /** Switches to `generation`, or back to the previous one when it is undefined (a rollback). */
   static switchGeneration(config: Config, generation: string | undefined, opts: Omit<SwitchOptions, 'corpusDir'>): Promise<SwitchResult> {
+    return withStore(config, (store) => Docent.switchIn(store, config, generation, opts));
+  }
+
+  private static switchIn(store: IndexStore, config: Config, generation: string | undefined, opts: Omit<SwitchOptions, 'corpusDir'>): Promise<SwitchResult> {
     const o = { corpusDir: config.corpusDir, ...opts };
-    return generation === undefined ? rollbackIndex(config.indexDir, o) : switchGeneration(config.indexDir, generation, o);
+    return generation === undefined ? rollbackIndex(store, o) : switchGeneration(store, generation, o);
   }
 
   static listGenerations(config: Config): Promise<GenerationInfo[]> {
-    return listGenerationInfo(config.indexDir);
+    return withStore(config, listGenerationInfo);
   }
 
   static async open(config: Config, opts: OpenOptions = {}): Promise<Docent> {
     const logger = opts.logger ?? silentLogger;
     const embeddings = opts.embeddings ?? (await createEmbeddings(config));
-    if (!(await readLock(config.indexDir))) await cleanupLeftovers(config.indexDir);
-    let serving = await findServingGeneration(config.indexDir, logger);
-    if (!serving) {
-      if (opts.autoBuild === false) {
-        throw new UserError('INDEX_MISSING', `No index in ${config.indexDir}. Build it with \`npm run ingest\`.`);
+    const store = opts.store ?? (await openStore(config));
+    try {
+      if (!(await store.readLock())) await store.cleanup();
+      let serving = await findServingGeneration(store, logger);
+      if (!serving) {
+        if (opts.autoBuild === false) {
+          throw new UserError('INDEX_MISSING', `No index in ${store.where}. Build it with \`npm run ingest\`.`);
+        }
+        serving = await Docent.firstBuild(store, config, embeddings, logger, opts);
       }
-      serving = await Docent.firstBuild(config, embeddings, logger, opts);
+      const index = await Docent.loadFirstGood(store, config, embeddings, logger, serving.generation, serving.manifest);
+      return new Docent(config, embeddings, store, !opts.store, logger, index, opts.refreshMs ?? config.refreshMs ?? 250);
+    } catch (err) {
+      if (!opts.store) await store.close().catch(() => {});
+      throw err;
     }
-    const index = await Docent.loadFirstGood(config, embeddings, logger, serving.dir, serving.manifest);
-    return new Docent(config, embeddings, logger, index, opts.refreshMs ?? config.refreshMs ?? 250);
   }
 
   /**
    * Builds the first index, or, when another process (or caller) is building it already, waits
    * for that build and uses its result instead of failing with INDEX_LOCKED.
    */
-  private static async firstBuild(config: Config, embeddings: DocentEmbeddings, logger: Logger, opts: OpenOptions): Promise<{ dir: string; manifest: Manifest }> {
+  private static async firstBuild(store: IndexStore, config: Config, embeddings: DocentEmbeddings, logger: Logger, opts: OpenOptions): Promise<{ generation: string; manifest: Manifest }> {
     const deadline = Date.now() + FIRST_BUILD_WAIT_MS;
     for (;;) {
       let lock: LockHandle;
       try {
-        lock = await acquireLock(config.indexDir, 'first build');
+        lock = await store.acquireLock('first build');
       } catch (err) {
         if ((err as UserError).code !== 'INDEX_LOCKED') throw err;
         if (Date.now() > deadline) throw new UserError('INDEX_LOCKED', `${(err as UserError).message} (waited ${FIRST_BUILD_WAIT_MS / 60_000} minutes for it to build the first index)`, { cause: err });
-        logger.info('another process is building the first index: waiting for it', { holder: (await readLock(config.indexDir))?.purpose });
-        await waitForUnlock(config.indexDir, deadline);
-        const built = await findServingGeneration(config.indexDir, logger);
+        logger.info('another process is building the first index: waiting for it', { holder: (await store.readLock())?.purpose });
+        await waitForUnlock(store, deadline);
+        const built = await findServingGeneration(store, logger);
         if (built) return built;
         continue; // it failed or was killed: build it here
       }
       try {
         // again under the lock: a build that finished a moment ago counts
-        const built = await findServingGeneration(config.indexDir, logger);
+        const built = await findServingGeneration(store, logger);
         if (built) return built;
         logger.info('no index yet: building it from the corpus', { corpus: config.corpusDir });
-        await buildIndex({ config, embeddings, logger, onProgress: opts.onProgress, purpose: 'first build', lock }).catch((e: unknown) => {
-          throw diskFullError(e, config.indexDir, 'the first index could not be built') ?? e;
+        await buildIndex({ config, store, embeddings, logger, onProgress: opts.onProgress, purpose: 'first build', lock }).catch((e: unknown) => {
+          throw diskFullError(e, store.where, 'the first index could not be built') ?? e;
         });
-        const serving = await findServingGeneration(config.indexDir, logger);
+        const serving = await findServingGeneration(store, logger);
         if (!serving) throw new UserError('INDEX_MISSING', 'The index could not be built.');
         return serving;
       } finally {
@@ -271,17 +289,17 @@ export class Docent implements DocentApi {
   }
 
   /** Loads `preferred`, or the newest older generation that loads, if it is damaged. */
-  private static async loadFirstGood(config: Config, embeddings: DocentEmbeddings, logger: Logger, preferred: string, verified?: Manifest): Promise<LoadedIndex> {
+  private static async loadFirstGood(store: IndexStore, config: Config, embeddings: DocentEmbeddings, logger: Logger, preferred: string, verified?: Manifest): Promise<LoadedIndex> {
     try {
       // findServingGeneration has just checked every file of `preferred`: do not hash it twice
-      return await LoadedIndex.load(preferred, embeddings, config.efSearch, { verified });
+      return await store.load(preferred, embeddings, config.efSearch, { verified });
     } catch (err) {
       if ((err as UserError).code === 'INDEX_EMBEDDER_MISMATCH') throw err;
-      logger.warn('index generation failed to load; trying an older one', { generation: path.basename(preferred), error: (err as Error).message });
-      const gens = (await listGenerations(config.indexDir)).filter((g) => g < path.basename(preferred)).reverse();
+      logger.warn('index generation failed to load; trying an older one', { generation: preferred, error: (err as Error).message });
+      const gens = (await store.listGenerations()).filter((g) => g < preferred).reverse();
       for (const g of gens) {
         try {
-          return await LoadedIndex.load(path.join(config.indexDir, g), embeddings, config.efSearch);
+          return await store.load(g, embeddings, config.efSearch);
         } catch (e) {
           logger.warn('index generation failed to load', { generation: g, error: (e as Error).message });
         }
@@ -316,11 +334,11 @@ export class Docent implements DocentApi {
       let name: string | null = null;
       let looks = '';
       try {
-        name = await readCurrentName(this.config.indexDir);
+        name = await this.store.currentName();
         if (!name || name === this.index.generation || this.closed) return;
-        looks = await filesLook(path.join(this.config.indexDir, name));
+        looks = await this.store.look(name);
         if (this.unloadable.get(name) === looks) return;
-        const next = await LoadedIndex.load(path.join(this.config.indexDir, name), this.embeddings, this.config.efSearch);
+        const next = await this.store.load(name, this.embeddings, this.config.efSearch);
         this.index = next;
         this.unloadable.delete(name);
         this.logger.info('switched to a new index generation', { generation: name, chunks: next.chunks.length });
@@ -394,6 +412,7 @@ export class Docent implements DocentApi {
   private async reindexUnder(lock: LockHandle | undefined, opts: ReindexOptions): Promise<ReindexReport> {
     const report = await buildIndex({
       config: this.config,
+      store: this.store,
       embeddings: this.embeddings,
       logger: this.logger,
       force: opts.force,
@@ -402,7 +421,7 @@ export class Docent implements DocentApi {
       onParseStart: opts.onParseStart,
       lock,
     }).catch((err: unknown) => {
-      throw diskFullError(err, this.config.indexDir, 'the re-index failed and the index is as it was') ?? err;
+      throw diskFullError(err, this.store.where, 'the re-index failed and the index is as it was') ?? err;
     });
     await this.refresh(true);
     return report;
@@ -427,7 +446,7 @@ export class Docent implements DocentApi {
     },
   ): Promise<ReindexReport> {
     const list = typeof sources === 'string' ? [sources] : sources;
-    const lock = await acquireLock(this.config.indexDir, purpose);
+    const lock = await this.store.acquireLock(purpose);
     try {
       const targets: Array<{ target: string; i: number }> = [];
       for (const [i, source] of list.entries()) {
@@ -557,19 +576,19 @@ export class Docent implements DocentApi {
   }
 
   async rollback(generation?: string, opts: { by?: string; restore?: boolean } = {}): Promise<{ generation: string; restore: CorpusRestore }> {
-    const r = await Docent.switchGeneration(this.config, generation, { by: opts.by ?? 'rollback', restore: opts.restore, embedder: { id: this.embeddings.id, dimensions: this.embeddings.dimensions } });
+    const r = await Docent.switchIn(this.store, this.config, generation, { by: opts.by ?? 'rollback', restore: opts.restore, embedder: { id: this.embeddings.id, dimensions: this.embeddings.dimensions } });
     await this.refresh(true);
     return { generation: r.generation, restore: r.restore };
   }
 
   generations(): Promise<GenerationInfo[]> {
-    return Docent.listGenerations(this.config);
+    return listGenerationInfo(this.store);
   }
 
   /** The corpus against the serving generation (picking up a newer one first, if CURRENT moved). */
   async corpusStatus(): Promise<CorpusStatus> {
     await this.refresh(true);
-    return corpusStatus(this.config.corpusDir, this.index.manifest, await readPin(this.config.indexDir));
+    return corpusStatus(this.config.corpusDir, this.index.manifest, await this.store.readPin());
   }
 
   /**
@@ -590,7 +609,7 @@ export class Docent implements DocentApi {
       const purpose = opts.purpose ?? 'automatic re-index (corpus changed)';
       let lock: LockHandle;
       try {
-        lock = await acquireLock(this.config.indexDir, purpose);
+        lock = await this.store.acquireLock(purpose);
       } catch (error) {
         if ((error as UserError).code === 'INDEX_LOCKED') return { action: 'busy', status: first, error };
         return { action: 'failed', status: first, error };
@@ -626,6 +645,7 @@ export class Docent implements DocentApi {
     this.closed = true;
     this.swapListeners.clear();
     await this.swapping;
+    if (this.ownsStore) await this.store.close();
   }
 }
 
@@ -633,17 +653,16 @@ export class Docent implements DocentApi {
 const FIRST_BUILD_WAIT_MS = 10 * 60_000;
 
 /** Resolves once no one holds the index lock (checked every 200 ms), or at `deadline`. */
-async function waitForUnlock(indexDir: string, deadline: number): Promise<void> {
-  while ((await readLock(indexDir)) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+async function waitForUnlock(store: IndexStore, deadline: number): Promise<void> {
+  while ((await store.readLock()) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
 }
 
-/** Names, sizes and mtimes of a generation's files (a cheap stat each, no hashing): changes when a damaged one is repaired or replaced. */
-async function filesLook(dir: string): Promise<string> {
-  const names = await fs.readdir(dir, { recursive: true }).catch(() => [] as string[]);
-  const parts: string[] = [];
-  for (const n of names.map(String).sort()) {
-    const st = await fs.stat(path.join(dir, n)).catch(() => null);
-    parts.push(st ? `${n}:${st.size}:${st.mtimeMs}` : `${n}:?`);
+/** Runs `fn` on the config's store, opened for it and closed after. */
+async function withStore<T>(config: Config, fn: (store: IndexStore) => Promise<T>): Promise<T> {
+  const store = await openStore(config);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
   }
-  return parts.join('|');
 }

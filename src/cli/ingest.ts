@@ -7,7 +7,7 @@ import { changedNames, corpusStatus, describeChanges } from '../ingest/freshness
 import type { GenerationInfo, SwitchResult } from '../index/generations.js';
 import { Docent, type ReindexReport } from '../pipeline.js';
 import { inertName } from '../text/inert.js';
-import { readPin } from '../index/store.js';
+import { describeStore } from '../index/open-store.js';
 import type { Config } from '../config.js';
 import { redactUrl } from '../log.js';
 import type { UrlRun } from '../ingest/url-sources.js';
@@ -77,7 +77,7 @@ await runMain(async () => {
     return;
   }
   const config = cliConfig({ corpus: v.corpus, index: v.index });
-  if (v.list) return void process.stdout.write(renderList(config.indexDir, await Docent.listGenerations(config)));
+  if (v.list) return void process.stdout.write(renderList(describeStore(config), await Docent.listGenerations(config)));
   if (v['keep-corpus'] && !v.rollback && v.generation === undefined) {
     process.stderr.write(`error: --keep-corpus goes with --rollback or --generation\n\n${USAGE}\n`);
     process.exitCode = 2;
@@ -108,7 +108,7 @@ await runMain(async () => {
   };
   const r = await Docent.build(config, { embeddings, logger, onProgress, force: v.force, purpose: 'npm run ingest' }).catch((err: unknown) => {
     bar?.stop();
-    throw diskFullError(err, config.indexDir, 'the re-index failed and the index is as it was') ?? err;
+    throw diskFullError(err, describeStore(config), 'the re-index failed and the index is as it was') ?? err;
   });
   bar?.stop();
   process.stdout.write(buildSummary(r).join('\n') + '\n');
@@ -160,7 +160,7 @@ function restoreLine(config: Config, r: SwitchResult): string | null {
 
 /** After a switch: does the corpus still match the generation now serving? (It is pinned either way.) */
 async function afterSwitch(config: Config, r: SwitchResult): Promise<string> {
-  const s = await corpusStatus(config.corpusDir, r.manifest, await readPin(config.indexDir));
+  const s = await corpusStatus(config.corpusDir, r.manifest, r.pin);
   if (s.missing) return `The corpus folder ${config.corpusDir} is missing, so it cannot be compared.`;
   if (s.fresh) return `The corpus matches ${r.generation}.`;
   return (
@@ -170,8 +170,8 @@ async function afterSwitch(config: Config, r: SwitchResult): Promise<string> {
 }
 
 /** The table of `--list`: one generation a line, oldest first, * on the current one. */
-function renderList(indexDir: string, gens: GenerationInfo[]): string {
-  if (gens.length === 0) return `No index generations in ${indexDir}. Build one with \`npm run ingest\`.\n`;
+function renderList(where: string, gens: GenerationInfo[]): string {
+  if (gens.length === 0) return `No index generations in ${where}. Build one with \`npm run ingest\`.\n`;
   const rows = gens.map((g) => {
     const built = g.builtAt ? g.builtAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '?';
     const vs = g.damaged ? `damaged: ${g.damaged}` : g.changes ? `${g.changes.added.length} added, ${g.changes.changed.length} changed, ${g.changes.removed.length} removed` : 'oldest kept';
@@ -181,5 +181,5 @@ function renderList(indexDir: string, gens: GenerationInfo[]): string {
   const head = [' ', 'generation', 'built (UTC)', 'chunks', 'docs', 'vs previous'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 3 || i === 4 ? c.padStart(widths[i]) : i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-  return [`Kept generations in ${indexDir}, oldest first:`, line(head), ...rows.map(line)].join('\n') + '\n';
+  return [`Kept generations in ${where}, oldest first:`, line(head), ...rows.map(line)].join('\n') + '\n';
 }

@@ -5,12 +5,13 @@
  * pins the generation (PINNED, see store.ts), so whatever difference is left (a generation whose
  * files were not kept, or a switch asked to keep the corpus) is reported, not re-indexed away.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { diskFullError, UserError } from '../errors.js';
+import { diskFullError, UserError, type DocentError } from '../errors.js';
 import { scanCorpus, snapshotCorpus, snapshotOf, type CorpusDiff, type Pin } from '../ingest/freshness.js';
-import { restoreCorpus, type CorpusRestore } from './originals.js';
-import { acquireLock, generationName, listGenerations, readCurrentName, readPin, setCurrent, verifyGeneration, writePin, type LockHandle, type Manifest } from './store.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { IndexStore } from './index-store.js';
+import type { CorpusRestore } from './originals.js';
+import { generationName, type LockHandle, type Manifest } from './store.js';
 
 export interface GenerationInfo {
   generation: string;
@@ -28,8 +29,20 @@ export interface GenerationInfo {
   damaged: string | null;
 }
 
-async function readManifest(dir: string): Promise<Manifest> {
-  return JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+/** The newest generation that verifies, starting at the one the pointer names (null when there is none). */
+export async function findServingGeneration(store: IndexStore, logger: Logger = silentLogger): Promise<{ generation: string; manifest: Manifest } | null> {
+  const current = await store.currentName();
+  const gens = await store.listGenerations();
+  const order = current ? [current, ...gens.filter((g) => g !== current).reverse()] : gens.reverse();
+  for (const g of order) {
+    try {
+      return { generation: g, manifest: await store.verify(g) };
+    } catch (err) {
+      if ((err as DocentError).code === 'INDEX_FORMAT') logger.warn('skipping an index generation of another format (a new one is built from the corpus)', { generation: g, error: (err as Error).message });
+      else logger.warn('skipping a damaged index generation', { generation: g, error: (err as Error).message });
+    }
+  }
+  return null;
 }
 
 /** Documents of `next` against `prev`, by content hash. */
@@ -44,16 +57,16 @@ function docChanges(prev: Manifest, next: Manifest): CorpusDiff {
 }
 
 /** Every kept generation, oldest first, read from the manifests (cheap: no checksums). */
-export async function listGenerationInfo(indexDir: string): Promise<GenerationInfo[]> {
-  const current = await readCurrentName(indexDir);
-  const pin = await readPin(indexDir);
+export async function listGenerationInfo(store: IndexStore): Promise<GenerationInfo[]> {
+  const current = await store.currentName();
+  const pin = await store.readPin();
   const out: GenerationInfo[] = [];
   let prev: Manifest | null = null;
-  for (const g of await listGenerations(indexDir)) {
+  for (const g of await store.listGenerations()) {
     let m: Manifest | null = null;
     let damaged: string | null = null;
     try {
-      m = await readManifest(path.join(indexDir, g));
+      m = await store.readManifest(g);
     } catch (err) {
       damaged = `manifest.json is missing or unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
     }
@@ -101,24 +114,23 @@ export interface SwitchResult {
   manifest: Manifest;
   /** What was done to the corpus (nothing, with the reason, when it could not be restored or `restore` was false). */
   restore: CorpusRestore;
+  /** The pin the switch left (the corpus it compared, who switched). */
+  pin: Pin;
 }
 
-async function pinAndSwitch(lock: LockHandle, indexDir: string, manifest: Manifest, opts: SwitchOptions): Promise<CorpusRestore> {
+async function pinAndSwitch(lock: LockHandle, store: IndexStore, manifest: Manifest, opts: SwitchOptions): Promise<{ restore: CorpusRestore; pin: Pin }> {
   await lock.ensureHeld();
   const restore =
     opts.restore === false
       ? { restored: [], setAside: [], folder: null, notRestored: null }
-      : await restoreCorpus(indexDir, opts.corpusDir, manifest).catch((err: unknown) => {
+      : await store.restoreCorpus(opts.corpusDir, manifest).catch((err: unknown) => {
           throw diskFullError(err, path.resolve(opts.corpusDir), 'the switch failed and the corpus is as it was') ?? err;
         });
   const scan = await scanCorpus(opts.corpusDir);
   const corpus = scan ? await snapshotCorpus(scan, snapshotOf(manifest)) : { takenAt: Date.now(), files: {} };
   const pin: Pin = { generation: manifest.generation, pinnedAt: new Date().toISOString(), by: opts.by, corpus };
-  await lock.ensureHeld();
-  // the pin first: a crash between the two leaves a pin that names a generation not serving (ignored)
-  await writePin(indexDir, pin);
-  await setCurrent(indexDir, manifest.generation);
-  return restore;
+  await store.switchTo(manifest.generation, pin, lock);
+  return { restore, pin };
 }
 
 function checkEmbedder(m: Manifest, embedder: SwitchOptions['embedder']): void {
@@ -128,45 +140,43 @@ function checkEmbedder(m: Manifest, embedder: SwitchOptions['embedder']): void {
 }
 
 /** Switches the serving generation to `name` (any kept, valid generation, older or newer) and pins it. */
-export async function switchGeneration(indexDir: string, name: string, opts: SwitchOptions): Promise<SwitchResult> {
+export async function switchGeneration(store: IndexStore, name: string, opts: SwitchOptions): Promise<SwitchResult> {
   const generation = parseGenerationName(name);
-  const lock = await acquireLock(indexDir, `switch to ${generation} (${opts.by})`);
+  const lock = await store.acquireLock(`switch to ${generation} (${opts.by})`);
   try {
-    const previous = await readCurrentName(indexDir);
-    const kept = await listGenerations(indexDir);
+    const previous = await store.currentName();
+    const kept = await store.listGenerations();
     if (!kept.includes(generation)) {
       throw new UserError('NO_SUCH_GENERATION', `${generation} is not a kept generation (kept: ${kept.join(', ') || 'none'}); \`npm run ingest -- --list\` shows them.`);
     }
     let manifest: Manifest;
     try {
-      manifest = await verifyGeneration(path.join(indexDir, generation));
+      manifest = await store.verify(generation);
     } catch (err) {
       throw new UserError('GENERATION_DAMAGED', `${generation} is damaged and cannot serve: ${(err as Error).message}`);
     }
     checkEmbedder(manifest, opts.embedder);
-    const restore = await pinAndSwitch(lock, indexDir, manifest, opts);
-    return { generation, previous, manifest, restore };
+    return { generation, previous, manifest, ...(await pinAndSwitch(lock, store, manifest, opts)) };
   } finally {
     await lock.release();
   }
 }
 
 /** Points CURRENT at the newest valid generation older than the current one, and pins it. */
-export async function rollbackIndex(indexDir: string, opts: SwitchOptions): Promise<SwitchResult> {
-  const lock = await acquireLock(indexDir, `rollback (${opts.by})`);
+export async function rollbackIndex(store: IndexStore, opts: SwitchOptions): Promise<SwitchResult> {
+  const lock = await store.acquireLock(`rollback (${opts.by})`);
   try {
-    const current = await readCurrentName(indexDir);
-    const older = (await listGenerations(indexDir)).filter((g) => !current || g < current).reverse();
+    const current = await store.currentName();
+    const older = (await store.listGenerations()).filter((g) => !current || g < current).reverse();
     for (const g of older) {
       let manifest: Manifest;
       try {
-        manifest = await verifyGeneration(path.join(indexDir, g));
+        manifest = await store.verify(g);
         checkEmbedder(manifest, opts.embedder);
       } catch {
         continue; // damaged or unusable: try the next older one
       }
-      const restore = await pinAndSwitch(lock, indexDir, manifest, opts);
-      return { generation: g, previous: current, manifest, restore };
+      return { generation: g, previous: current, manifest, ...(await pinAndSwitch(lock, store, manifest, opts)) };
     }
     throw new UserError('NO_PREVIOUS_GENERATION', `There is no earlier index generation to roll back to (current: ${current ?? 'none'}). A newer kept one can still be chosen by name.`);
   } finally {

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { DocentEmbeddings } from '../embeddings/types.js';
@@ -6,35 +5,16 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { TIME_SLICE, TimeSlice } from '../time-slice.js';
 import type { ReindexReport } from '../pipeline.js';
-import { DenseIndex, HNSW_EF_CONSTRUCTION, HNSW_M } from '../index/dense.js';
-import { LexicalIndex } from '../index/lexical.js';
+import { HNSW_EF_CONSTRUCTION, HNSW_M } from '../index/dense.js';
+import { findServingGeneration } from '../index/generations.js';
+import type { IndexStore } from '../index/index-store.js';
+import { openStore } from '../index/open-store.js';
 import type { Chunk } from '../types.js';
-import type { DocentError } from '../errors.js';
 import { chunkDocument } from './chunker.js';
 import { loadCorpus } from './corpus.js';
 import { httpUrl } from './loaders/markdown.js';
-import { keepOriginals, pruneOriginals } from '../index/originals.js';
 import { sameContent } from './freshness.js';
-import {
-  CHUNKER_VERSION,
-  FORMAT_VERSION,
-  acquireLock,
-  activeBuilds,
-  bufferToVectors,
-  cleanupLeftovers,
-  clearPin,
-  commitBuild,
-  createBuildDir,
-  listGenerations,
-  pruneGenerations,
-  readCurrentName,
-  vectorsToBuffer,
-  verifyGeneration,
-  type DocRecord,
-  type LockHandle,
-  type Manifest,
-} from '../index/store.js';
-import { writeFileSynced } from '../index/atomic-file.js';
+import { CHUNKER_VERSION, FORMAT_VERSION, type DocRecord, type LockHandle } from '../index/store.js';
 
 export type BuildStage = 'load' | 'chunk' | 'embed' | 'index' | 'write';
 export interface BuildProgress {
@@ -46,6 +26,8 @@ export interface BuildProgress {
 
 export interface BuildOptions {
   config: Config;
+  /** Where the generations are written (the collection's store); without one, the config's store is opened and closed. */
+  store?: IndexStore;
   embeddings: DocentEmbeddings;
   logger?: Logger;
   onProgress?: (p: BuildProgress) => void;
@@ -57,37 +39,11 @@ export interface BuildOptions {
   batchSize?: number;
   /**
    * The index lock, when the caller already holds it (it changed the corpus under it); the build
-   * uses it and leaves it held. Without one the build takes its own and releases it.
+   * uses it and leaves it held. Without one the build takes its own and releases it. It must be `store`'s.
    */
   lock?: LockHandle;
   /** Called when a worker starts reading a document's content (PDFs), with its source. */
   onParseStart?: (source: string) => void;
-}
-
-/** The newest generation that verifies, starting at CURRENT (null when there is none). */
-export async function findServingGeneration(indexDir: string, logger: Logger = silentLogger): Promise<{ dir: string; manifest: Manifest } | null> {
-  const current = await readCurrentName(indexDir);
-  const gens = await listGenerations(indexDir);
-  const order = current ? [current, ...gens.filter((g) => g !== current).reverse()] : gens.reverse();
-  for (const g of order) {
-    const dir = path.join(indexDir, g);
-    try {
-      return { dir, manifest: await verifyGeneration(dir) };
-    } catch (err) {
-      if ((err as DocentError).code === 'INDEX_FORMAT') logger.warn('skipping an index generation of another format (a new one is built from the corpus)', { generation: g, error: (err as Error).message });
-      else logger.warn('skipping a damaged index generation', { generation: g, error: (err as Error).message });
-    }
-  }
-  return null;
-}
-
-async function previousVectors(prev: { dir: string; manifest: Manifest } | null, embedderId: string): Promise<Map<string, Float32Array>> {
-  const out = new Map<string, Float32Array>();
-  if (!prev || prev.manifest.embedder.id !== embedderId) return out;
-  const chunks = JSON.parse(await fs.readFile(path.join(prev.dir, 'chunks.json'), 'utf8')) as Chunk[];
-  const vectors = bufferToVectors(await fs.readFile(path.join(prev.dir, 'vectors.f32')), prev.manifest.embedder.dimensions);
-  chunks.forEach((c, i) => out.set(c.id, vectors[i]));
-  return out;
 }
 
 /**
@@ -95,20 +51,29 @@ async function previousVectors(prev: { dir: string; manifest: Manifest } | null,
  *
  * Documents are compared by content hash with the serving generation. Vectors of unchanged
  * chunks are reused from it, only new chunks are embedded, and the HNSW graph and BM25 index
- * are rebuilt from the full set into a new generation directory, which is switched in by an
- * atomic rename. When nothing changed, no generation is written.
+ * are rebuilt from the full set into a new generation, which the store switches in whole (an
+ * atomic rename locally, one transaction in Postgres). When nothing changed, no generation is
+ * written.
  */
 export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
+  if (opts.store) return buildInto(opts.store, opts);
+  const store = await openStore(opts.config);
+  try {
+    return await buildInto(store, opts);
+  } finally {
+    await store.close();
+  }
+}
+
+async function buildInto(store: IndexStore, opts: BuildOptions): Promise<ReindexReport> {
   const { config, embeddings } = opts;
   const logger = opts.logger ?? silentLogger;
   const progress = opts.onProgress ?? (() => {});
   const t0 = performance.now();
-  const indexDir = config.indexDir;
-  const lock = opts.lock ?? (await acquireLock(indexDir, opts.purpose ?? 'ingest'));
-  let buildDir: string | undefined;
+  const lock = opts.lock ?? (await store.acquireLock(opts.purpose ?? 'ingest'));
   try {
-    await cleanupLeftovers(indexDir);
-    const prev = await findServingGeneration(indexDir, logger);
+    await store.cleanup();
+    const prev = await findServingGeneration(store, logger);
     const { docs, skipped, snapshot, warnings } = await loadCorpus(config.corpusDir, {
       maxFileBytes: config.maxFileBytes,
       limits: config.parseLimits,
@@ -143,8 +108,8 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
       logger.info('index is up to date', { generation: prev!.manifest.generation, documents: docs.length });
       // a build that succeeds ends any pin left by a rollback: it was asked for (npm run ingest,
       // /reindex, an upload), or the corpus changed after the rollback
-      await clearPin(indexDir);
-      await keepOriginals(indexDir, config.corpusDir, snapshot); // an index from before originals were kept gets them now
+      await store.clearPin();
+      await store.keepOriginals(config.corpusDir, snapshot); // an index from before originals were kept gets them now
       return { ...base, generation: prev!.manifest.generation, chunks: prev!.manifest.chunkCount, embedded: 0, noChange: true, ms: Math.round(performance.now() - t0) };
     }
 
@@ -161,7 +126,7 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
       progress({ stage: 'chunk', done: i + 1, total: docs.length, detail: d.source });
     }
 
-    const reuse = await previousVectors(prev, embeddings.id);
+    const reuse = prev && prev.manifest.embedder.id === embeddings.id ? await store.previousVectors(prev.manifest) : new Map<string, Float32Array>();
     const vectors: Float32Array[] = new Array(chunks.length);
     const todo: number[] = [];
     chunks.forEach((c, i) => {
@@ -190,32 +155,6 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
       if (slice.due()) await slice.pause();
     }
 
-    progress({ stage: 'index', done: 0, total: 2 });
-    const dense = await DenseIndex.build(vectors, embeddings.dimensions, embeddings, config.efSearch);
-    progress({ stage: 'index', done: 1, total: 2 });
-    const lexical = await LexicalIndex.buildSliced(chunks, slice);
-    progress({ stage: 'index', done: 2, total: 2 });
-
-    await lock.ensureHeld();
-    // the corpus files as read, so that a rollback to this generation can put them back
-    await keepOriginals(indexDir, config.corpusDir, snapshot);
-    buildDir = await createBuildDir(indexDir);
-    activeBuilds.add(buildDir);
-    const steps = 5;
-    const written: Manifest['files'] = {};
-    progress({ stage: 'write', done: 0, total: steps });
-    // a chunk's text is its document's text between start and end (table rows excepted, they
-    // carry their header): not stored twice, restored on load
-    const stored = chunks.map((c) => (c.kind === 'table' ? c : { ...c, text: undefined }));
-    written['chunks.json'] = await writeFileSynced(path.join(buildDir, 'chunks.json'), await jsonSliced(stored, slice));
-    progress({ stage: 'write', done: 1, total: steps });
-    written['docs.json'] = await writeFileSynced(path.join(buildDir, 'docs.json'), await jsonSliced(Object.fromEntries(docs.map((d) => [d.source, d.text])), slice));
-    progress({ stage: 'write', done: 2, total: steps });
-    written['vectors.f32'] = await writeFileSynced(path.join(buildDir, 'vectors.f32'), vectorsToBuffer(vectors, embeddings.dimensions));
-    progress({ stage: 'write', done: 3, total: steps });
-    Object.assign(written, await lexical.save(buildDir));
-    progress({ stage: 'write', done: 4, total: steps });
-    if (chunks.length) await dense.save(path.join(buildDir, 'hnsw'));
     const now = new Date().toISOString();
     const docRecords: DocRecord[] = docs.map((d) => {
       const p = prevDocs.get(d.source);
@@ -233,27 +172,31 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
         ...(url?.ok ? { url: url.value } : {}),
       };
     });
-    // the one step another writer must never see twice: switch only while the lock is still ours
-    await lock.ensureHeld();
-    const manifest = await commitBuild(indexDir, buildDir, {
-      formatVersion: FORMAT_VERSION,
-      chunkerVersion: CHUNKER_VERSION,
-      builtAt: now,
-      buildMs: Math.round(performance.now() - t0),
-      embedder: { id: embeddings.id, dimensions: embeddings.dimensions },
-      chunkCount: chunks.length,
-      docs: docRecords,
-      skipped,
-      hnsw: { m: HNSW_M, efConstruction: HNSW_EF_CONSTRUCTION },
-      corpusDir: path.resolve(config.corpusDir),
-      corpus: snapshot,
-    }, written);
-    activeBuilds.delete(buildDir);
-    buildDir = undefined;
-    await clearPin(indexDir);
-    progress({ stage: 'write', done: steps, total: steps });
-    await pruneGenerations(indexDir, config.keepGenerations);
-    await pruneOriginals(indexDir);
+    const manifest = await store.writeGeneration(
+      {
+        manifest: {
+          formatVersion: FORMAT_VERSION,
+          chunkerVersion: CHUNKER_VERSION,
+          builtAt: now,
+          buildMs: Math.round(performance.now() - t0),
+          embedder: { id: embeddings.id, dimensions: embeddings.dimensions },
+          chunkCount: chunks.length,
+          docs: docRecords,
+          skipped,
+          hnsw: { m: HNSW_M, efConstruction: HNSW_EF_CONSTRUCTION },
+          corpusDir: path.resolve(config.corpusDir),
+          corpus: snapshot,
+        },
+        chunks,
+        vectors,
+        docTexts: new Map(docs.map((d) => [d.source, d.text])),
+        corpusDir: config.corpusDir,
+        snapshot,
+        efSearch: config.efSearch,
+        keep: config.keepGenerations,
+      },
+      { lock, slice, onProgress: progress },
+    );
     const report: ReindexReport = {
       ...base,
       generation: manifest.generation,
@@ -265,29 +208,8 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
     logger.info('index built', { generation: report.generation, chunks: report.chunks, embedded: report.embedded, ms: report.ms });
     return report;
   } finally {
-    if (buildDir) {
-      activeBuilds.delete(buildDir);
-      await fs.rm(buildDir, { recursive: true, force: true }).catch(() => {});
-    }
     if (!opts.lock) await lock.release();
   }
-}
-
-/**
- * `JSON.stringify(value)` of an array or a plain object, one element at a time with turns for the
- * event loop between slices (25k chunks are ~0.3 s of stringifying). The same text.
- */
-export async function jsonSliced(value: unknown[] | Record<string, unknown>, slice: TimeSlice): Promise<string> {
-  const array = Array.isArray(value);
-  const parts: string[] = [];
-  for (const [k, v] of array ? value.entries() : Object.entries(value)) {
-    const json = JSON.stringify(v);
-    // as JSON.stringify: an array keeps a hole for an unserialisable element, an object drops its key
-    if (array) parts.push(json ?? 'null');
-    else if (json !== undefined) parts.push(`${JSON.stringify(k)}:${json}`);
-    if (slice.due()) await slice.pause();
-  }
-  return array ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
 }
 
 /** What a chunk is embedded as: its section path gives short chunks their context. */

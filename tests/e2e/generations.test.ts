@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { buildIndex } from '../../src/ingest/build.js';
 import { listGenerationInfo, switchGeneration } from '../../src/index/generations.js';
+import { LocalStore } from '../../src/index/local-store.js';
 import { acquireLock, listGenerations, readCurrentName, readPin } from '../../src/index/store.js';
 import { createLogger } from '../../src/log.js';
 import { Docent } from '../../src/pipeline.js';
@@ -98,7 +99,7 @@ describe('switching generations', () => {
     expect(await listGenerations(ws.index)).toEqual(['gen-000001', 'gen-000002', 'gen-000003']);
     expect((await docent.answer(SUN_Q)).answer).toContain('six hours');
     expect((await docent.answer(QUOKKA_Q)).answered).toBe(false);
-    expect((await listGenerationInfo(ws.index)).map((g) => [g.generation, g.current, g.pinned])).toEqual([
+    expect((await listGenerationInfo(new LocalStore(ws.index, 'default'))).map((g) => [g.generation, g.current, g.pinned])).toEqual([
       ['gen-000001', true, true],
       ['gen-000002', false, false],
       ['gen-000003', false, false],
@@ -124,7 +125,7 @@ describe('switching generations', () => {
     expect(missing.code).toBe('NO_SUCH_GENERATION');
     expect(missing.message).toBe('gen-000009 is not a kept generation (kept: gen-000001, gen-000002, gen-000003); `npm run ingest -- --list` shows them.');
     await fs.appendFile(path.join(ws.index, 'gen-000001', 'chunks.json'), ' ');
-    const damaged = await switchGeneration(ws.index, 'gen-000001', { corpusDir: ws.corpus, by: 'test' }).catch((e) => e);
+    const damaged = await switchGeneration(new LocalStore(ws.index, 'default'), 'gen-000001', { corpusDir: ws.corpus, by: 'test' }).catch((e) => e);
     expect(damaged.code).toBe('GENERATION_DAMAGED');
     expect(await readCurrentName(ws.index)).toBe('gen-000003');
   });

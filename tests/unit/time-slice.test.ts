@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { jsonSliced } from '../../src/ingest/build.js';
+import { jsonSliced } from '../../src/index/local-store.js';
 import { chunkDocument } from '../../src/ingest/chunker.js';
 import { Docent } from '../../src/pipeline.js';
 import { LexicalIndex } from '../../src/index/lexical.js';
