@@ -48,6 +48,11 @@ export interface Config {
   efSearch: number;
   keepGenerations: number;
   /**
+   * How often a process checks CURRENT for a generation another process (a shard, the CLI) made,
+   * ms: at most this often, on the next question. 0 checks on every question.
+   */
+  refreshMs: number;
+  /**
    * How the bot notices corpus changes: `auto` (fs.watch, recursive; polling where that is not
    * available), `poll` (a cheap check every `watchPollMs`; for network or bind-mounted folders
    * whose changes raise no events), `off`.
@@ -116,6 +121,8 @@ export interface DiscordConfig {
   moderatorPingRoleId: string | undefined;
   /** DOCENT_GUILD_COLLECTIONS: guild id → the collection it reads and its moderators manage. Empty: every guild has the default one. */
   guildCollections: Record<string, string>;
+  /** Shards `start:sharded` runs: a number, or `auto` (Discord's recommendation from GET /gateway/bot). */
+  shardCount: number | 'auto';
 }
 
 const SNOWFLAKE = /^\d{17,20}$/;
@@ -184,6 +191,15 @@ function snowflake(env: Env, name: string): string | undefined {
   const v = str(env, name);
   if (v !== undefined && !SNOWFLAKE.test(v)) throw new ConfigError(name, `expected a Discord id (17–20 digits), got ${quoteValue(v)}`);
   return v;
+}
+
+function shardCount(env: Env, name: string): number | 'auto' {
+  const v = str(env, name);
+  if (v === undefined || v.toLowerCase() === 'auto') return 'auto';
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 10_000) {
+    throw new ConfigError(name, `expected auto (Discord's recommendation) or a whole number of shards from 1 to 10000, got ${quoteValue(v)}`);
+  }
+  return Number(v);
 }
 
 /** A `postgres://` or `postgresql://` URL; its password is registered as a secret before anything can log it. */
@@ -320,6 +336,7 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     topK: int(env, 'DOCENT_TOP_K', 5, 1, 50),
     efSearch: int(env, 'DOCENT_EF_SEARCH', 512, 10, 5000),
     keepGenerations: int(env, 'DOCENT_KEEP_GENERATIONS', 3, 1, 100),
+    refreshMs: int(env, 'DOCENT_REFRESH_MS', 250, 0, 60_000),
     watch: oneOf(env, 'DOCENT_WATCH', ['auto', 'poll', 'off'] as const, 'auto'),
     watchDebounceMs: int(env, 'DOCENT_WATCH_DEBOUNCE_MS', 1000, 0, 600_000),
     watchPollMs: int(env, 'DOCENT_WATCH_POLL_MS', 10_000, 10, 3_600_000),
@@ -361,6 +378,7 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
       autoAnswerMinSupport: fraction(env, 'DOCENT_AUTO_ANSWER_MIN_SUPPORT', 0.5),
       moderatorPingRoleId: snowflake(env, 'MODERATOR_PING_ROLE_ID'),
       guildCollections: guildCollections(env, 'DOCENT_GUILD_COLLECTIONS'),
+      shardCount: shardCount(env, 'DISCORD_SHARD_COUNT'),
     },
   };
   // the bot's collections are checked now (their folders must not overlap), not on first use

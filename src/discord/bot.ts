@@ -21,7 +21,8 @@ import { createCollectionRegistry, type CollectionRegistry } from './collections
 import { startCorpusWatch } from './corpus-watch.js';
 import { InsightsStore } from '../insights/store.js';
 import { startGapRecheck } from './insights.js';
-import { AnswerLimiter } from './limiter.js';
+import { AnswerLimiter, type AnswerLimits } from './limiter.js';
+import { managerChannel, RemoteLimiter } from './shard-limiter.js';
 import { NO_MENTIONS } from './safe-send.js';
 import { startUrlSync, type Schedule, type UrlSync } from './url-sync.js';
 
@@ -120,7 +121,7 @@ export function createBot(opts: CreateBotOptions): Bot {
     commands: commandMap,
     messageCommands: new Map<string, MessageCommand>(messageCommands.map((c) => [c.data.name, c])),
     conversations: new ConversationStore(),
-    limiter: new AnswerLimiter(config.discord.rateLimitPerMinute, config.discord.maxInFlight),
+    limiter: createLimiter(config, client, logger),
     insights: undefined as unknown as InsightsStore, // opened in start()
     answers: new LRUCache<string, AnswerRecord>({ max: 5000, ttl: 7 * 24 * 3600_000, updateAgeOnGet: true }),
     lastResults: new LRUCache<string, AnswerResult>({ max: 5000, ttl: 24 * 3600_000, updateAgeOnGet: true }),
@@ -192,7 +193,7 @@ export function createBot(opts: CreateBotOptions): Bot {
       if (!token) throw new DiscordStartError('DISCORD_TOKEN_MISSING', TOKEN_MISSING_MESSAGE);
       // votes of an older feedback.jsonl are moved in once
       context.insights = await InsightsStore.open(config.insightsDb, { migrateFrom: config.discord.feedbackFile, defaultCollection: config.collections.default });
-      stopRecheck = startGapRecheck(context, track);
+      if (isFirstShard(client)) stopRecheck = startGapRecheck(context, track);
       const autoWarning = autoAnswerIntentWarning(config);
       if (autoWarning) logger.warn(autoWarning);
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
@@ -218,9 +219,9 @@ export function createBot(opts: CreateBotOptions): Bot {
       }
       await ready;
       // re-indexes on its own when the corpus changes, and tells the moderator channel
-      if (!stopped) corpusWatch = startCorpusWatch(context);
+      if (!stopped && isFirstShard(client)) corpusWatch = startCorpusWatch(context);
       // fetches the URL documents again every DOCENT_SYNC_INTERVAL, and tells the moderator channel
-      if (!stopped) urlSync = await startUrlSync(context, { track, schedule: opts.schedule });
+      if (!stopped && isFirstShard(client)) urlSync = await startUrlSync(context, { track, schedule: opts.schedule });
       // stopped while the first pass's time was being read: the timer stops too
       if (stopped) await urlSync?.stop();
     },
@@ -241,6 +242,22 @@ export function createBot(opts: CreateBotOptions): Bot {
       return running === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenIdle.push(resolve));
     },
   };
+}
+
+/** Under the sharding manager, the manager's one limiter (across shards); else this process's own. */
+function createLimiter(config: Config, client: Client, logger: Logger): AnswerLimits {
+  const channel = managerChannel(client);
+  if (channel) return new RemoteLimiter(channel, { logger });
+  return new AnswerLimiter(config.discord.rateLimitPerMinute, config.discord.maxInFlight);
+}
+
+/**
+ * Whether this process runs the work that must happen once, not once per shard: the corpus
+ * watcher, the URL sync and the gap re-check (each re-indexes or posts to the moderator channel).
+ * True without the sharding manager. Every shard still picks up the new generation they make.
+ */
+export function isFirstShard(client: Client): boolean {
+  return !client.shard || client.shard.ids.includes(0);
 }
 
 /** Drops every cached result that another generation than `generation` answered. */

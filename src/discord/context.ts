@@ -8,7 +8,7 @@ import type { Command, MessageCommand } from './commands/index.js';
 import type { ConversationStore } from './conversations.js';
 import type { InsightsStore } from '../insights/store.js';
 import type { FeedbackSource } from './feedback.js';
-import type { AnswerLimiter } from './limiter.js';
+import type { AnswerLimits } from './limiter.js';
 import type { LRUCache } from 'lru-cache';
 
 /** What the bot remembers about an answer it posted (for votes and moderator notices). */
@@ -37,7 +37,8 @@ export interface BotContext {
   /** Message context-menu commands ("Add to Docent") by name. */
   messageCommands: ReadonlyMap<string, MessageCommand>;
   conversations: ConversationStore;
-  limiter: AnswerLimiter;
+  /** Per-user rate limit and in-flight cap (the manager's, across shards, under `start:sharded`). */
+  limiter: AnswerLimits;
   /** The questions database: outcomes, votes, hand-offs, gaps (opened in `start()`). */
   insights: InsightsStore;
   /** Answers by answer id (bounded; records are copies that share no text with an index generation). */

@@ -179,7 +179,8 @@ export class InsightsStore {
     const { createClient } = await loadLibsql();
     let db: Client;
     try {
-      db = createClient({ url: `file:${file}` });
+      // the shards of `start:sharded` share this file: wait for another process's write instead of failing with SQLITE_BUSY
+      db = createClient({ url: `file:${file}`, timeout: 5_000 });
       await db.batch(SCHEMA, 'write');
       const columns = new Set((await db.execute('PRAGMA table_info(questions)')).rows.map((row) => String(row.name)));
       const missing = ADDED_COLUMNS.filter((c) => !columns.has(c.column)).flatMap((c) => c.add(defaultCollection));

@@ -100,6 +100,32 @@ describe('config errors never echo a secret', () => {
   });
 });
 
+describe('sharding', () => {
+  it('GIVEN no DISCORD_SHARD_COUNT THEN auto, and re-reads CURRENT at most every 250 ms', () => {
+    const c = loadConfig({});
+    expect(c.discord.shardCount).toBe('auto');
+    expect(c.refreshMs).toBe(250);
+  });
+
+  it('GIVEN DISCORD_SHARD_COUNT=4 and DOCENT_REFRESH_MS=0 THEN four shards and a check on every question', () => {
+    const c = loadConfig({ DISCORD_SHARD_COUNT: '4', DOCENT_REFRESH_MS: '0' });
+    expect(c.discord.shardCount).toBe(4);
+    expect(c.refreshMs).toBe(0);
+  });
+
+  it.each(['two', '0', '-1', '1.5', '20000'])('GIVEN DISCORD_SHARD_COUNT=%s THEN a config error that names the variable and says what it expects', (v) => {
+    const err = (() => {
+      try {
+        loadConfig({ DISCORD_SHARD_COUNT: v });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toBe(`DISCORD_SHARD_COUNT: expected auto (Discord's recommendation) or a whole number of shards from 1 to 10000, got "${v}"`);
+  });
+});
+
 describe('cliConfig', () => {
   it('GIVEN --corpus and --index with spaces and non-ASCII letters THEN the paths are used as written', async () => {
     const { cliConfig } = await import('../../src/cli/common.js');

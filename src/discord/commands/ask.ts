@@ -14,7 +14,7 @@ export default {
   async execute(interaction, ctx) {
     const question = validateQuestion(ctx, interaction.options.getString('question', true));
     const isPrivate = interaction.options.getBoolean('private') ?? false;
-    const gate = ctx.limiter.tryAcquire(interaction.user.id);
+    const gate = await ctx.limiter.tryAcquire(interaction.user.id);
     if (!gate.ok) {
       await interaction.reply(ephemeral(refusalMessage(gate)));
       return;

@@ -48,7 +48,7 @@ async function handle(ctx: BotContext, message: Message): Promise<void> {
   // answered from the server's collection (opened now if this is its first question)
   ctx = await ctx.collections.forGuild(message.guildId);
   const question = validateQuestion(ctx, text);
-  const gate = ctx.limiter.tryAcquire(message.author.id);
+  const gate = await ctx.limiter.tryAcquire(message.author.id);
   if (!gate.ok) {
     await message.reply(safe({ content: refusalMessage(gate) }));
     return;
@@ -158,7 +158,7 @@ async function autoAnswer(ctx: BotContext, message: Message, post: AutoPost, tex
   }
   const question = cleaned.value;
   // unasked, so never a refusal message either: over the rate limit it just stays quiet
-  const gate = ctx.limiter.tryAcquire(message.author.id);
+  const gate = await ctx.limiter.tryAcquire(message.author.id);
   if (!gate.ok) {
     ctx.logger.info('auto-answer skipped: rate limited', { userId: message.author.id });
     return;
