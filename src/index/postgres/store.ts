@@ -57,14 +57,14 @@ export class PostgresStore implements IndexStore {
 
   private constructor(
     private readonly db: Db,
+    private readonly releaseDb: () => Promise<void>,
     readonly collection: string,
-    private readonly efSearch: number,
   ) {}
 
   /** Connects (`STORE_UNAVAILABLE` naming the host when it cannot) and applies pending migrations. */
   static async open(config: Pick<Config, 'databaseUrl' | 'collection' | 'efSearch'>): Promise<IndexStore> {
     if (!config.databaseUrl) throw new UserError('CONFIG', 'DOCENT_STORE is postgres: set DATABASE_URL to postgres://user:password@host:5432/database');
-    const db = Db.create(config.databaseUrl);
+    const { db, release } = Db.shared(config.databaseUrl);
     try {
       let m = migrated.get(config.databaseUrl);
       if (!m) migrated.set(config.databaseUrl, (m = migrate(db)));
@@ -73,10 +73,10 @@ export class PostgresStore implements IndexStore {
         throw err;
       });
     } catch (err) {
-      await db.end();
+      await release();
       throw err;
     }
-    return new PostgresStore(db, config.collection, config.efSearch);
+    return new PostgresStore(db, release, config.collection);
   }
 
   get where(): string {
@@ -338,8 +338,9 @@ export class PostgresStore implements IndexStore {
     });
   }
 
+  /** Gives up this store's share of the database pool (ended with the last store on it). */
   async close(): Promise<void> {
-    await this.db.end();
+    await this.releaseDb();
   }
 }
 

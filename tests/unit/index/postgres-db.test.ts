@@ -4,6 +4,7 @@
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Db, inline } from '../../../src/index/postgres/db.js';
+import { PostgresStore } from '../../../src/index/postgres/store.js';
 
 const HOSTILE = ["it's", "'; DROP TABLE docent_collections; --", 'back\\slash \\\' both', '$1 $2 placeholders', 'quote "double" {brace,comma}', 'NULL', 'ünïcødé 🐝', '', 'E\'\\x00\''];
 
@@ -22,6 +23,25 @@ describe('values as SQL literals', () => {
     expect((await db.query<{ v: Buffer }>('SELECT $1::bytea AS v', [bytes])).rows[0].v).toEqual(bytes);
     // a value is never read for placeholders of its own
     expect(inline('SELECT $1, $2', ['$2', 'x'])).toBe("SELECT '$2', 'x'");
+  });
+
+  it('GIVEN two collections on one database THEN they share one pool, and closing one leaves the other working', async () => {
+    const url = inject('pgUrl');
+    const a = Db.shared(url);
+    const b = Db.shared(url);
+    expect(b.db).toBe(a.db);
+    const s1 = await PostgresStore.open({ databaseUrl: url, collection: 'pool_one', efSearch: 64 });
+    const s2 = await PostgresStore.open({ databaseUrl: url, collection: 'pool_two', efSearch: 64 });
+    await s1.close();
+    expect(await s2.currentName()).toBeNull();
+    await s2.close();
+    await a.release();
+    await b.release();
+    // the last user ended it: a new user gets a new pool
+    const c = Db.shared(url);
+    expect(c.db).not.toBe(a.db);
+    expect((await c.db.query<{ one: number }>('SELECT 1 AS one')).rows[0].one).toBe(1);
+    await c.release();
   });
 
   it('GIVEN the database cannot be reached THEN STORE_UNAVAILABLE names host, port and database, never the password', async () => {
