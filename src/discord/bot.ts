@@ -23,6 +23,7 @@ import { InsightsStore } from '../insights/store.js';
 import { startGapRecheck } from './insights.js';
 import { AnswerLimiter, type AnswerLimits } from './limiter.js';
 import { managerChannel, RemoteLimiter } from './shard-limiter.js';
+import { PostgresLimiter } from './postgres-limiter.js';
 import { NO_MENTIONS } from './safe-send.js';
 import { startUrlSync, type Schedule, type UrlSync } from './url-sync.js';
 
@@ -236,6 +237,7 @@ export function createBot(opts: CreateBotOptions): Bot {
       await context.collections.close();
       await client.destroy();
       await context.insights?.close().catch((err: unknown) => logger.warn('could not close the questions database', { err }));
+      await Promise.resolve(context.limiter.close?.()).catch((err: unknown) => logger.warn('could not close the rate limiter', { err }));
       logger.info('discord client stopped');
     },
     idle() {
@@ -244,8 +246,12 @@ export function createBot(opts: CreateBotOptions): Bot {
   };
 }
 
-/** Under the sharding manager, the manager's one limiter (across shards); else this process's own. */
+/**
+ * With the Postgres store, the database's limit (across shards, replicas and machines); under the
+ * sharding manager, the manager's one limiter (across shards); else this process's own.
+ */
 function createLimiter(config: Config, client: Client, logger: Logger): AnswerLimits {
+  if (config.store === 'postgres' && config.databaseUrl) return PostgresLimiter.fromUrl(config.databaseUrl, config.discord.rateLimitPerMinute, config.discord.maxInFlight, logger);
   const channel = managerChannel(client);
   if (channel) return new RemoteLimiter(channel, { logger });
   return new AnswerLimiter(config.discord.rateLimitPerMinute, config.discord.maxInFlight);
