@@ -14,7 +14,7 @@ import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createEmbeddings } from '../../src/embeddings/index.js';
 import type { DocentEmbeddings } from '../../src/embeddings/types.js';
-import { buildIndex, type BuildProgress } from '../../src/ingest/build.js';
+import { buildIndex } from '../../src/ingest/build.js';
 import { bufferToVectors, readCurrentName, verifyGeneration } from '../../src/index/store.js';
 import { Docent } from '../../src/pipeline.js';
 import { DenseIndex } from '../../src/index/dense.js';
@@ -23,6 +23,7 @@ import { search } from '../../src/retrieval/search.js';
 import { normalized } from '../../src/text/vector.js';
 import { generateCorpus, gloveWords, sampleQueries, type BenchQuery, type CorpusInfo } from './corpus.js';
 import { runLongRunning, type LongRunningReport } from './long-running.js';
+import { stageClock } from './stage-clock.js';
 import { dirBytes, median, overlap, percentile, round, summarize, timeEach, type Latency } from './stats.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -176,38 +177,6 @@ function timedSpawn(cmd: string, args: string[], opts: { cwd: string; env?: Node
 }
 
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-
-/** Stage timings from buildIndex's progress events. */
-function stageClock() {
-  const t0 = performance.now();
-  const firstAt = new Map<string, number>();
-  let indexDone1 = 0;
-  let indexDone0 = 0;
-  let indexDone2 = 0;
-  return {
-    onProgress: (p: BuildProgress) => {
-      const now = performance.now();
-      if (!firstAt.has(p.stage)) firstAt.set(p.stage, now);
-      if (p.stage === 'index' && p.done === 0) indexDone0 = now;
-      if (p.stage === 'index' && p.done === 1) indexDone1 = now;
-      if (p.stage === 'index' && p.done === 2) indexDone2 = now;
-    },
-    result(end: number) {
-      const order = ['load', 'chunk', 'embed', 'index', 'write'];
-      const stages: Record<string, number> = {};
-      let prev = t0;
-      for (let i = 0; i < order.length; i++) {
-        const start = i === 0 ? t0 : firstAt.get(order[i]);
-        if (start === undefined) continue;
-        const nextStart = order.slice(i + 1).map((s) => firstAt.get(s)).find((x) => x !== undefined) ?? end;
-        stages[order[i]] = Math.round(nextStart - start);
-        prev = nextStart;
-      }
-      void prev;
-      return { stages, hnsw: indexDone1 - indexDone0, bm25: indexDone2 - indexDone1 };
-    },
-  };
-}
 
 export async function runSize(chunks: number, opts: BenchOptions, embeddings: DocentEmbeddings, words: string[], work: string): Promise<SizeReport> {
   const log = opts.log ?? (() => {});
