@@ -18,6 +18,7 @@ import { buildIndex } from '../../src/ingest/build.js';
 import { bufferToVectors, readCurrentName, verifyGeneration } from '../../src/index/store.js';
 import { Docent } from '../../src/pipeline.js';
 import { DenseIndex } from '../../src/index/dense.js';
+import { loadChunkTable } from '../../src/index/chunk-table.js';
 import { LexicalIndex } from '../../src/index/lexical.js';
 import { search } from '../../src/retrieval/search.js';
 import { normalized } from '../../src/text/vector.js';
@@ -211,7 +212,7 @@ export async function runSize(chunks: number, opts: BenchOptions, embeddings: Do
   const gen = await readCurrentName(indexDir);
   const genDir = path.join(indexDir, gen!);
   const indexFilesMB: Record<string, number> = {};
-  for (const f of ['chunks.json', 'docs.json', 'lexical.json', 'lexical.bin', 'vectors.f32', 'hnsw/hnswlib.index', 'hnsw/docstore.json']) {
+  for (const f of ['chunk-table.json', 'chunk-table.bin', 'texts.bin', 'lexical.json', 'lexical.bin', 'vectors.f32', 'hnsw/hnswlib.index', 'hnsw/docstore.json']) {
     const s = await fs.stat(path.join(genDir, f)).catch(() => null);
     if (s) indexFilesMB[f] = round(s.size / MB, 2);
   }
@@ -227,19 +228,10 @@ export async function runSize(chunks: number, opts: BenchOptions, embeddings: Do
     const manifest = await verifyGeneration(genDir);
     breakdown.verifySha256 = Math.round(performance.now() - t);
     t = performance.now();
-    const chunksJson = await fs.readFile(path.join(genDir, 'chunks.json'), 'utf8');
-    const docsJson = await fs.readFile(path.join(genDir, 'docs.json'), 'utf8');
-    const lexJson = await fs.readFile(path.join(genDir, 'lexical.json'), 'utf8');
-    const lexBin = await fs.readFile(path.join(genDir, 'lexical.bin'));
-    breakdown.readFiles = Math.round(performance.now() - t);
+    await loadChunkTable(genDir);
+    breakdown.loadChunkTable = Math.round(performance.now() - t);
     t = performance.now();
-    JSON.parse(chunksJson);
-    breakdown.parseChunks = Math.round(performance.now() - t);
-    t = performance.now();
-    JSON.parse(docsJson);
-    breakdown.parseDocs = Math.round(performance.now() - t);
-    t = performance.now();
-    LexicalIndex.fromFiles(lexJson, lexBin);
+    await LexicalIndex.load(genDir);
     breakdown.loadLexical = Math.round(performance.now() - t);
     t = performance.now();
     await DenseIndex.load(path.join(genDir, 'hnsw'), embeddings, config.efSearch);

@@ -35,6 +35,7 @@ import {
   type Manifest,
 } from '../index/store.js';
 import { writeFileSynced } from '../index/atomic-file.js';
+import { readChunkIds, writeChunkTable } from '../index/chunk-table.js';
 
 export type BuildStage = 'load' | 'chunk' | 'embed' | 'index' | 'write';
 export interface BuildProgress {
@@ -84,9 +85,9 @@ export async function findServingGeneration(indexDir: string, logger: Logger = s
 async function previousVectors(prev: { dir: string; manifest: Manifest } | null, embedderId: string): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
   if (!prev || prev.manifest.embedder.id !== embedderId) return out;
-  const chunks = JSON.parse(await fs.readFile(path.join(prev.dir, 'chunks.json'), 'utf8')) as Chunk[];
+  const ids = await readChunkIds(prev.dir);
   const vectors = bufferToVectors(await fs.readFile(path.join(prev.dir, 'vectors.f32')), prev.manifest.embedder.dimensions);
-  chunks.forEach((c, i) => out.set(c.id, vectors[i]));
+  ids.forEach((id, i) => out.set(id, vectors[i]));
   return out;
 }
 
@@ -204,12 +205,8 @@ export async function buildIndex(opts: BuildOptions): Promise<ReindexReport> {
     const steps = 5;
     const written: Manifest['files'] = {};
     progress({ stage: 'write', done: 0, total: steps });
-    // a chunk's text is its document's text between start and end (table rows excepted, they
-    // carry their header): not stored twice, restored on load
-    const stored = chunks.map((c) => (c.kind === 'table' ? c : { ...c, text: undefined }));
-    written['chunks.json'] = await writeFileSynced(path.join(buildDir, 'chunks.json'), await jsonSliced(stored, slice));
-    progress({ stage: 'write', done: 1, total: steps });
-    written['docs.json'] = await writeFileSynced(path.join(buildDir, 'docs.json'), await jsonSliced(Object.fromEntries(docs.map((d) => [d.source, d.text])), slice));
+    // chunks as typed columns, each text once (texts.bin): the compact layout of chunk-table.ts
+    Object.assign(written, await writeChunkTable(buildDir, chunks, docs, slice));
     progress({ stage: 'write', done: 2, total: steps });
     written['vectors.f32'] = await writeFileSynced(path.join(buildDir, 'vectors.f32'), vectorsToBuffer(vectors, embeddings.dimensions));
     progress({ stage: 'write', done: 3, total: steps });
