@@ -58,10 +58,13 @@ if (values.search) {
   searchFigures = { retrieval: summarize(retrieval), dense: summarize(dense), rssAfterSearchMB: Math.round(process.memoryUsage().rss / (1024 * 1024)) };
 }
 let firstAnswerMs = 0;
+let firstAnswerCallMs = 0;
 let answered = 0;
 for (const [i, q] of questions.entries()) {
+  const ta = performance.now();
   const r = await docent.answer(q);
-  if (i === 0) firstAnswerMs = performance.now() - t0;
+  // the first answer also builds the reader's per-generation caches (vocabulary, outlines)
+  if (i === 0) [firstAnswerMs, firstAnswerCallMs] = [performance.now() - t0, performance.now() - ta];
   if (r.answered) answered++;
 }
 const mem = process.memoryUsage();
@@ -84,6 +87,7 @@ process.stdout.write(
     opened,
     search: searchFigures,
     firstAnswerMs: Math.round(firstAnswerMs),
+    firstAnswerCallMs: Math.round(firstAnswerCallMs),
     totalMs: Math.round(performance.now() - t0),
     questions: questions.length,
     answered,
