@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { renderMarkdown } from './bench/report.js';
 import { renderRobustness, runRobustness } from './bench/robustness.js';
 import { runBench } from './bench/run.js';
+import { renderScale, runScale } from './bench/scale.js';
 
 const USAGE = `Usage
   npm run bench -- [options]
@@ -26,12 +27,16 @@ Options
   --json FILE       also write the figures as JSON
   --stall-chunks N  chunks of the robustness re-index row (default 25000; 0 skips it)
   --no-robustness   skip the robustness rows (long lines, PDF bombs, re-index stalls)
+  --scale LIST      instead of the suite: the local store at large sizes (e.g. 300k,1m): ingest,
+                    open, search() p50/p99, recall@10 vs exact, RSS, each phase in its own
+                    process, without the in-process peers (see docs/BENCH.md, 1M chunks)
   --keep            keep the temporary corpora and indexes
   -h, --help        show this help
 
 Examples
   npm run bench -- --sizes 1k
-  npm run bench -- --sizes 1k,10k,100k --json bench.json`;
+  npm run bench -- --sizes 1k,10k,100k --json bench.json
+  npm run bench -- --scale 1m --queries 1000`;
 
 export function parseSizes(list: string): number[] {
   return list.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
@@ -59,6 +64,7 @@ async function main() {
       'no-topics': { type: 'boolean', default: false },
       json: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      scale: { type: 'string' },
       'stall-chunks': { type: 'string', default: '25000' },
       'no-robustness': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -73,6 +79,20 @@ async function main() {
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} expects a whole number, got "${v}"`);
     return n;
   };
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+  if (values.scale) {
+    const scale = await runScale({
+      sizes: parseSizes(values.scale),
+      queries: Math.max(1, int('queries', values.queries)),
+      seed: int('seed', values.seed),
+      efSearch: values.ef !== undefined ? int('ef', values.ef) : undefined,
+      keep: values.keep,
+      log,
+    });
+    process.stdout.write(renderScale(scale) + '\n');
+    if (values.json) await fs.writeFile(values.json, JSON.stringify(scale, null, 2) + '\n');
+    return;
+  }
   const report = await runBench({
     sizes: parseSizes(values.sizes),
     queries: Math.max(1, int('queries', values.queries)),

@@ -14,15 +14,17 @@ import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createEmbeddings } from '../../src/embeddings/index.js';
 import type { DocentEmbeddings } from '../../src/embeddings/types.js';
-import { buildIndex, type BuildProgress } from '../../src/ingest/build.js';
+import { buildIndex } from '../../src/ingest/build.js';
 import { bufferToVectors, readCurrentName, verifyGeneration } from '../../src/index/store.js';
 import { Docent } from '../../src/pipeline.js';
 import { DenseIndex } from '../../src/index/dense.js';
+import { loadChunkTable } from '../../src/index/chunk-table.js';
 import { LexicalIndex } from '../../src/index/lexical.js';
 import { search } from '../../src/retrieval/search.js';
 import { normalized } from '../../src/text/vector.js';
 import { generateCorpus, gloveWords, sampleQueries, type BenchQuery, type CorpusInfo } from './corpus.js';
 import { runLongRunning, type LongRunningReport } from './long-running.js';
+import { stageClock } from './stage-clock.js';
 import { dirBytes, median, overlap, percentile, round, summarize, timeEach, type Latency } from './stats.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -177,38 +179,6 @@ function timedSpawn(cmd: string, args: string[], opts: { cwd: string; env?: Node
 
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
-/** Stage timings from buildIndex's progress events. */
-function stageClock() {
-  const t0 = performance.now();
-  const firstAt = new Map<string, number>();
-  let indexDone1 = 0;
-  let indexDone0 = 0;
-  let indexDone2 = 0;
-  return {
-    onProgress: (p: BuildProgress) => {
-      const now = performance.now();
-      if (!firstAt.has(p.stage)) firstAt.set(p.stage, now);
-      if (p.stage === 'index' && p.done === 0) indexDone0 = now;
-      if (p.stage === 'index' && p.done === 1) indexDone1 = now;
-      if (p.stage === 'index' && p.done === 2) indexDone2 = now;
-    },
-    result(end: number) {
-      const order = ['load', 'chunk', 'embed', 'index', 'write'];
-      const stages: Record<string, number> = {};
-      let prev = t0;
-      for (let i = 0; i < order.length; i++) {
-        const start = i === 0 ? t0 : firstAt.get(order[i]);
-        if (start === undefined) continue;
-        const nextStart = order.slice(i + 1).map((s) => firstAt.get(s)).find((x) => x !== undefined) ?? end;
-        stages[order[i]] = Math.round(nextStart - start);
-        prev = nextStart;
-      }
-      void prev;
-      return { stages, hnsw: indexDone1 - indexDone0, bm25: indexDone2 - indexDone1 };
-    },
-  };
-}
-
 export async function runSize(chunks: number, opts: BenchOptions, embeddings: DocentEmbeddings, words: string[], work: string): Promise<SizeReport> {
   const log = opts.log ?? (() => {});
   const nq = opts.queries;
@@ -242,7 +212,7 @@ export async function runSize(chunks: number, opts: BenchOptions, embeddings: Do
   const gen = await readCurrentName(indexDir);
   const genDir = path.join(indexDir, gen!);
   const indexFilesMB: Record<string, number> = {};
-  for (const f of ['chunks.json', 'docs.json', 'lexical.json', 'lexical.bin', 'vectors.f32', 'hnsw/hnswlib.index', 'hnsw/docstore.json']) {
+  for (const f of ['chunk-table.json', 'chunk-table.bin', 'texts.bin', 'lexical.json', 'lexical.bin', 'vectors.f32', 'hnsw/hnswlib.index', 'hnsw/docstore.json']) {
     const s = await fs.stat(path.join(genDir, f)).catch(() => null);
     if (s) indexFilesMB[f] = round(s.size / MB, 2);
   }
@@ -258,19 +228,10 @@ export async function runSize(chunks: number, opts: BenchOptions, embeddings: Do
     const manifest = await verifyGeneration(genDir);
     breakdown.verifySha256 = Math.round(performance.now() - t);
     t = performance.now();
-    const chunksJson = await fs.readFile(path.join(genDir, 'chunks.json'), 'utf8');
-    const docsJson = await fs.readFile(path.join(genDir, 'docs.json'), 'utf8');
-    const lexJson = await fs.readFile(path.join(genDir, 'lexical.json'), 'utf8');
-    const lexBin = await fs.readFile(path.join(genDir, 'lexical.bin'));
-    breakdown.readFiles = Math.round(performance.now() - t);
+    await loadChunkTable(genDir);
+    breakdown.loadChunkTable = Math.round(performance.now() - t);
     t = performance.now();
-    JSON.parse(chunksJson);
-    breakdown.parseChunks = Math.round(performance.now() - t);
-    t = performance.now();
-    JSON.parse(docsJson);
-    breakdown.parseDocs = Math.round(performance.now() - t);
-    t = performance.now();
-    LexicalIndex.fromFiles(lexJson, lexBin);
+    await LexicalIndex.load(genDir);
     breakdown.loadLexical = Math.round(performance.now() - t);
     t = performance.now();
     await DenseIndex.load(path.join(genDir, 'hnsw'), embeddings, config.efSearch);

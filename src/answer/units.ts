@@ -115,12 +115,15 @@ function outlineOf(index: LoadedIndex, source: string): HeadingOutline {
 }
 
 function buildOutline(doc: string, chunks: Chunk[]): HeadingOutline {
-  const names = new Set(chunks.flatMap((c) => c.headings));
+  // each heading's own string (from the chunks), not the line's: a slice of the document would
+  // keep every document's whole text alive in this per-generation cache (650 MB at 1M chunks)
+  const names = new Map(chunks.flatMap((c) => c.headings).map((h) => [h, h]));
   const lines: HeadingLine[] = [];
   let at = 0;
   for (const line of doc.split('\n')) {
     const t = line.replace(/^#{1,6}\s+/, '').trim();
-    if (t && names.has(t)) lines.push({ text: t, start: at + line.indexOf(t), end: at + line.indexOf(t) + t.length });
+    const name = t ? names.get(t) : undefined;
+    if (name !== undefined) lines.push({ text: name, start: at + line.indexOf(t), end: at + line.indexOf(t) + t.length });
     at += line.length + 1;
   }
   const children = new Map<string, string[]>();

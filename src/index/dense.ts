@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { HierarchicalNSW } from 'hnswlib-node';
 import { DocentError } from '../errors.js';
@@ -73,11 +75,29 @@ export class DenseIndex implements SearchIndex<number[]> {
     return dense;
   }
 
+  /**
+   * Reads what `save()` wrote. As `HNSWLib.load`, except that docstore.json, whose entries are
+   * only each label's own position (`{ i }`), is not parsed into a Map of a `Document` per vector
+   * (~200 MB of heap at 1M chunks): a docstore that makes that `Document` when a search asks for it
+   * stands in (the file stays, for LangChain's own `HNSWLib.load`).
+   */
   static async load(dir: string, embeddings: EmbeddingsInterface, efSearch: number): Promise<DenseIndex> {
-    const [, { HNSWLib }] = await Promise.all([hnswlib(), langchain()]);
-    const store = await HNSWLib.load(dir, embeddings);
-    if (store.args.space !== 'cosine' || !Number.isInteger(store.args.numDimensions)) throw new Error(`${dir}/args.json does not describe a cosine index`);
-    const dense = new DenseIndex(store, store.index.getCurrentCount(), store.args.numDimensions!);
+    const [{ HierarchicalNSW }, { HNSWLib, Document }] = await Promise.all([hnswlib(), langchain()]);
+    const args = JSON.parse(await fs.readFile(path.join(dir, 'args.json'), 'utf8')) as { space?: unknown; numDimensions?: unknown };
+    if (args.space !== 'cosine' || !Number.isInteger(args.numDimensions)) throw new Error(`${dir}/args.json does not describe a cosine index`);
+    const dims = args.numDimensions as number;
+    const index = new HierarchicalNSW('cosine', dims);
+    await index.readIndex(path.join(dir, 'hnswlib.index'));
+    const size = index.getCurrentCount();
+    const docstore = {
+      search: (id: string) => {
+        const i = Number(id);
+        if (!Number.isInteger(i) || i < 0 || i >= size) throw new Error(`ID ${id} not found.`);
+        return new Document({ pageContent: '', metadata: { i } });
+      },
+    } as unknown as Store['docstore'];
+    const store = new HNSWLib(embeddings, { space: 'cosine', numDimensions: dims, index, docstore });
+    const dense = new DenseIndex(store, size, dims);
     dense.setEf(efSearch);
     return dense;
   }

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { Chunk } from '../types.js';
@@ -6,6 +5,7 @@ import { DocentError, UserError } from '../errors.js';
 import { verifyGeneration, type Manifest } from './store.js';
 import { DenseIndex } from './dense.js';
 import { LexicalIndex } from './lexical.js';
+import { loadChunkTable } from './chunk-table.js';
 import { lineOf, lineStarts } from '../text/lines.js';
 import type { SearchHit } from './search-index.js';
 
@@ -81,13 +81,10 @@ export class LoadedIndex {
     const denseLoad = manifest.chunkCount > 0 ? DenseIndex.load(path.join(dir, 'hnsw'), embeddings, efSearch) : null;
     denseLoad?.catch(() => {});
     try {
-      // one file at a time, each text dropped once parsed: at 100k chunks the three JSON texts
-      // held together (~200 MB) set the process's peak memory
-      const read = (f: string) => fs.readFile(path.join(dir, f), 'utf8');
-      const chunks = JSON.parse(await read('chunks.json')) as Chunk[];
-      if (chunks.length !== manifest.chunkCount) throw new Error(`chunks.json has ${chunks.length} chunks, the manifest says ${manifest.chunkCount}`);
-      const docTexts = new Map(Object.entries(JSON.parse(await read('docs.json')) as Record<string, string>));
-      shareTexts(chunks, docTexts);
+      // chunk fields from typed columns, document texts read from texts.bin when asked for
+      // (chunk-table.ts): what keeps a million chunks within one box's memory
+      const { chunks, docTexts } = await loadChunkTable(dir);
+      if (chunks.length !== manifest.chunkCount) throw new Error(`the chunk table has ${chunks.length} chunks, the manifest says ${manifest.chunkCount}`);
       const lexical = await LexicalIndex.load(dir);
       const dense = chunks.length && denseLoad ? await denseLoad : await DenseIndex.build([], embeddings.dimensions, embeddings, efSearch);
       if (dense.size !== chunks.length) throw new Error(`the vector index has ${dense.size} vectors for ${chunks.length} chunks`);

@@ -9,8 +9,8 @@ import path from 'node:path';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { CorpusSnapshot, Pin } from '../ingest/freshness.js';
 import type { TimeSlice } from '../time-slice.js';
-import type { Chunk } from '../types.js';
 import { writeFileSynced } from './atomic-file.js';
+import { readChunkIds, writeChunkTable } from './chunk-table.js';
 import { DenseIndex } from './dense.js';
 import type { GenerationWrite, IndexStore, WriteProgress } from './index-store.js';
 import { LexicalIndex } from './lexical.js';
@@ -105,9 +105,9 @@ export class LocalStore implements IndexStore {
   async previousVectors(prev: Manifest): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
     const dir = this.dir(prev.generation);
-    const chunks = JSON.parse(await fs.readFile(path.join(dir, 'chunks.json'), 'utf8')) as Chunk[];
+    const ids = await readChunkIds(dir);
     const vectors = bufferToVectors(await fs.readFile(path.join(dir, 'vectors.f32')), prev.embedder.dimensions);
-    chunks.forEach((c, i) => out.set(c.id, vectors[i]));
+    ids.forEach((id, i) => out.set(id, vectors[i]));
     return out;
   }
 
@@ -121,6 +121,7 @@ export class LocalStore implements IndexStore {
     const lexical = await LexicalIndex.buildSliced(w.chunks, slice);
     progress({ stage: 'index', done: 2, total: 2 });
 
+    await lock.ensureHeld();
     // the corpus files as read, so that a rollback to this generation can put them back
     await keepOriginals(this.indexDir, w.corpusDir, w.snapshot);
     const buildDir = await createBuildDir(this.indexDir);
@@ -129,12 +130,8 @@ export class LocalStore implements IndexStore {
       const steps = 5;
       const written: Manifest['files'] = {};
       progress({ stage: 'write', done: 0, total: steps });
-      // a chunk's text is its document's text between start and end (table rows excepted, they
-      // carry their header): not stored twice, restored on load
-      const stored = w.chunks.map((c) => (c.kind === 'table' ? c : { ...c, text: undefined }));
-      written['chunks.json'] = await writeFileSynced(path.join(buildDir, 'chunks.json'), await jsonSliced(stored, slice));
-      progress({ stage: 'write', done: 1, total: steps });
-      written['docs.json'] = await writeFileSynced(path.join(buildDir, 'docs.json'), await jsonSliced(Object.fromEntries(w.docTexts), slice));
+      // chunks as typed columns, each text once (texts.bin): the compact layout of chunk-table.ts
+      Object.assign(written, await writeChunkTable(buildDir, w.chunks, [...w.docTexts].map(([source, text]) => ({ source, text })), slice));
       progress({ stage: 'write', done: 2, total: steps });
       written['vectors.f32'] = await writeFileSynced(path.join(buildDir, 'vectors.f32'), vectorsToBuffer(w.vectors, dims));
       progress({ stage: 'write', done: 3, total: steps });
@@ -179,21 +176,4 @@ export class LocalStore implements IndexStore {
   }
 
   async close(): Promise<void> {}
-}
-
-/**
- * `JSON.stringify(value)` of an array or a plain object, one element at a time with turns for the
- * event loop between slices (25k chunks are ~0.3 s of stringifying). The same text.
- */
-export async function jsonSliced(value: unknown[] | Record<string, unknown>, slice: TimeSlice): Promise<string> {
-  const array = Array.isArray(value);
-  const parts: string[] = [];
-  for (const [k, v] of array ? value.entries() : Object.entries(value)) {
-    const json = JSON.stringify(v);
-    // as JSON.stringify: an array keeps a hole for an unserialisable element, an object drops its key
-    if (array) parts.push(json ?? 'null');
-    else if (json !== undefined) parts.push(`${JSON.stringify(k)}:${json}`);
-    if (slice.due()) await slice.pause();
-  }
-  return array ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
 }

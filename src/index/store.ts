@@ -17,10 +17,12 @@ import { fsyncPath, sha256File, writeFileAtomic, writeFileSynced } from './atomi
  *                         automatically. Removed by the next build.
  *   gen-000007/           one complete, immutable generation
  *     manifest.json       format version, embedder, counts, per-file sizes and sha256
- *     chunks.json         the chunks, in vector order
- *     docs.json           each document's text (quotes are sliced from it)
- *     vectors.f32         the chunk vectors (reused by incremental builds)
- *     lexical.json        the BM25 index
+ *     chunk-table.json    the chunks, in vector order, as typed columns (chunk-table.bin) and the
+ *     chunk-table.bin     small tables they point into (chunk-table.ts)
+ *     texts.bin           each document's text (quotes are sliced from it), read on demand
+ *     vectors.f32         the chunk vectors (reused by incremental builds; not read to serve)
+ *     lexical.json        the BM25 index: terms and byte ranges of its postings in lexical.bin
+ *     lexical.bin
  *     hnsw/               LangChain HNSWLib files (hnswlib.index, args.json, docstore.json)
  *   .build-<pid>-<rand>/  a build in progress; renamed to gen-NNNNNN once complete and flushed
  *   .lock/                the writer's lock (see lock.ts): holder-<token>.json names purpose, pid,
@@ -35,8 +37,10 @@ import { fsyncPath, sha256File, writeFileAtomic, writeFileSynced } from './atomi
  * no longer read); a generation of another format is skipped and the index rebuilt.
  * 3: each document record has its checked http(s) `url` (front matter), which citations carry; a
  * format 2 generation, built before, would cite its documents without their links.
+ * 4: chunks and document texts in the compact chunk table (chunk-table.json/.bin, texts.bin)
+ * instead of chunks.json and docs.json, which a million chunks outgrow (docs/BENCH.md).
  */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 export const CHUNKER_VERSION = 4;
 
 export interface DocRecord {

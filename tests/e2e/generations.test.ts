@@ -124,7 +124,7 @@ describe('switching generations', () => {
     const missing = await docent.rollback('gen-000009').catch((e) => e);
     expect(missing.code).toBe('NO_SUCH_GENERATION');
     expect(missing.message).toBe('gen-000009 is not a kept generation (kept: gen-000001, gen-000002, gen-000003); `npm run ingest -- --list` shows them.');
-    await fs.appendFile(path.join(ws.index, 'gen-000001', 'chunks.json'), ' ');
+    await fs.appendFile(path.join(ws.index, 'gen-000001', 'chunk-table.json'), ' ');
     const damaged = await switchGeneration(new LocalStore(ws.index, 'default'), 'gen-000001', { corpusDir: ws.corpus, by: 'test' }).catch((e) => e);
     expect(damaged.code).toBe('GENERATION_DAMAGED');
     expect(await readCurrentName(ws.index)).toBe('gen-000003');

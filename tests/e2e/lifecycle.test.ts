@@ -11,6 +11,7 @@ import type { Config } from '../../src/config.js';
 import { UserError } from '../../src/errors.js';
 import { buildIndex, embeddingText } from '../../src/ingest/build.js';
 import { acquireLock, listGenerations, readCurrentName, readLock, setCurrent } from '../../src/index/store.js';
+import { sha256File } from '../../src/index/atomic-file.js';
 import { createLogger } from '../../src/log.js';
 import { Docent } from '../../src/pipeline.js';
 import { LoadedIndex } from '../../src/index/loaded-index.js';
@@ -362,14 +363,49 @@ describe('hot swap', () => {
   });
 });
 
+describe('an index of the previous format', () => {
+  it('GIVEN the only generation is of format 3 (chunks.json and docs.json) THEN open rebuilds the index from the corpus in the compact format, says why, and answers', async () => {
+    const ws = await workspace(1);
+    await fs.writeFile(path.join(ws.corpus, 'zanzibar.md'), ZANZIBAR);
+    await buildIndex({ config: ws.config, embeddings: new RecordingEmbeddings() });
+    // turn gen-000001 into a valid format 3 generation: the same chunks and texts, as JSON files
+    const gen = path.join(ws.index, 'gen-000001');
+    const old = await LoadedIndex.load(gen, new RecordingEmbeddings(), 50);
+    await fs.writeFile(path.join(gen, 'chunks.json'), JSON.stringify(old.chunks));
+    await fs.writeFile(path.join(gen, 'docs.json'), JSON.stringify(Object.fromEntries(old.docTexts)));
+    for (const f of ['chunk-table.json', 'chunk-table.bin', 'texts.bin']) await fs.rm(path.join(gen, f));
+    const manifest = JSON.parse(await fs.readFile(path.join(gen, 'manifest.json'), 'utf8'));
+    const files: Record<string, { bytes: number; sha256: string }> = {};
+    for (const f of [...Object.keys(manifest.files).filter((f) => !/^(chunk-table|texts)/.test(f)), 'chunks.json', 'docs.json']) {
+      files[f] = { bytes: (await fs.stat(path.join(gen, f))).size, sha256: await sha256File(path.join(gen, f)) };
+    }
+    await fs.writeFile(path.join(gen, 'manifest.json'), JSON.stringify({ ...manifest, formatVersion: 3, files }));
+
+    const warnings: string[] = [];
+    const embeddings = new RecordingEmbeddings();
+    const d = await Docent.open(ws.config, { embeddings, refreshMs: 0, logger: createLogger({ level: 'warn', write: (l) => warnings.push(l) }) });
+    cleanups.push(() => d.close());
+    expect(d.generation).toBe('gen-000002');
+    expect(warnings.join('\n')).toContain('skipping an index generation of another format (a new one is built from the corpus)');
+    const files2 = await fs.readdir(path.join(ws.index, 'gen-000002'));
+    expect(files2).toEqual(expect.arrayContaining(['chunk-table.json', 'chunk-table.bin', 'texts.bin']));
+    expect(files2).not.toContain('chunks.json');
+    const a = await d.answer(ZANZIBAR_Q);
+    expect(a.answered).toBe(true);
+    expect(a.answer).toContain('7781');
+    expect(a.citations[0]).toMatchObject({ source: 'zanzibar.md', lines: [3, 3] });
+  });
+});
+
 describe('validation on load', () => {
   const damage: Array<[string, (gen: string) => Promise<void>]> = [
     ['a flipped byte in vectors.f32', (g) => flip(path.join(g, 'vectors.f32'))],
-    ['a flipped byte in chunks.json', (g) => flip(path.join(g, 'chunks.json'))],
+    ['a flipped byte in chunk-table.bin', (g) => flip(path.join(g, 'chunk-table.bin'))],
+    ['a flipped byte in texts.bin', (g) => flip(path.join(g, 'texts.bin'))],
     ['a flipped byte in hnsw/hnswlib.index', (g) => flip(path.join(g, 'hnsw', 'hnswlib.index'))],
     ['a truncated lexical.json', (g) => fs.truncate(path.join(g, 'lexical.json'), 100)],
     ['a deleted manifest.json', (g) => fs.rm(path.join(g, 'manifest.json'))],
-    ['a deleted docs.json', (g) => fs.rm(path.join(g, 'docs.json'))],
+    ['a deleted chunk-table.json', (g) => fs.rm(path.join(g, 'chunk-table.json'))],
     ['a wrong formatVersion', async (g) => {
       const f = path.join(g, 'manifest.json');
       await fs.writeFile(f, JSON.stringify({ ...JSON.parse(await fs.readFile(f, 'utf8')), formatVersion: 99 }));
