@@ -29,7 +29,7 @@ export function median(xs: number[]): number {
 }
 
 /** |a ∩ b| / |b| (b is the exact answer). */
-export function overlap(a: number[], b: number[]): number {
+export function overlap<T>(a: T[], b: T[]): number {
   if (b.length === 0) return 1;
   const set = new Set(a);
   let hit = 0;
