@@ -32,13 +32,13 @@ export async function startPglite(log: (line: string) => void = () => {}): Promi
   const script = path.join(ROOT, 'scripts', 'pglite-server.ts');
   if (!fs.existsSync(script)) throw new Error(`${path.relative(ROOT, script)} is missing: pass --database-url (or set DATABASE_URL) to bench a Postgres of your own`);
   const child = spawn(process.execPath, ['--import', 'tsx', script, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const started = await new Promise<{ url: string; postgres: string }>((resolve, reject) => {
+  const started = await new Promise<{ url: string }>((resolve, reject) => {
     let out = '';
     let err = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const url = /DATABASE_URL=(\S+)/.exec(out)?.[1];
-      if (url) resolve({ url, postgres: /Postgres ([\d.]+)/.exec(out)?.[1] ?? '?' });
+      if (url) resolve({ url });
     });
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
@@ -47,11 +47,28 @@ export async function startPglite(log: (line: string) => void = () => {}): Promi
   child.removeAllListeners('exit');
   child.stdout!.resume();
   child.stderr!.resume();
+  const postgres = await serverVersion(started.url).catch(async (e: unknown) => {
+    await stopChild(child);
+    throw e;
+  });
   const label =
-    `PGlite ${version('@electric-sql/pglite')} (Postgres ${started.postgres} in WebAssembly, one thread) with pglite-pgvector ${version('@electric-sql/pglite-pgvector')}, ` +
+    `PGlite ${version('@electric-sql/pglite')} (Postgres ${postgres} in WebAssembly, one thread) with pglite-pgvector ${version('@electric-sql/pglite-pgvector')}, ` +
     `served by pglite-socket ${version('@electric-sql/pglite-socket')} on 127.0.0.1 in a child process, reached through pg ${version('pg')}`;
   log(`database: ${label}`);
   return { url: started.url, label, peakRssMB: () => peakRss(child), stop: () => stopChild(child) };
+}
+
+/** `SHOW server_version` through the driver the store uses ("18.6"). */
+async function serverVersion(url: string): Promise<string> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    return rows[0]?.server_version.split(' ')[0] ?? '?';
+  } finally {
+    await client.end();
+  }
 }
 
 /** VmHWM of a running child (Linux), MB. */
