@@ -8,7 +8,7 @@ const fullSweep = process.env.DOCENT_FULL_SWEEP === '1';
 export default defineConfig({
   test: {
     // the end-to-end tests spawn the compiled CLIs: dist/ is rebuilt first when src/ is newer
-    globalSetup: ['tests/support/global-setup.ts'],
+    globalSetup: ['tests/support/global-setup.ts', 'tests/support/pglite-global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -20,8 +20,9 @@ import { TimeSlice } from '../time-slice.js';
 export type LexicalHit = SearchHit;
 
 const FIELDS = 2; // 0: text, 1: section
-const BOOST = [1, 0.6];
-const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
+/** Field boosts (text, section) and the BM25+ parameters: the Postgres store scores with the same ones. */
+export const BOOST = [1, 0.6];
+export const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
 const FORMAT = 'docent-bm25';
 
 /** One field's postings: for term t, docs[offsets[t] .. offsets[t+1]) ascending, with their term frequencies. */
@@ -32,7 +33,7 @@ interface FieldPostings {
 }
 
 /** The text a chunk is searched by: its heading path counts a little, its text fully. */
-function sectionText(c: Chunk): string {
+export function sectionText(c: Chunk): string {
   return [c.title, ...c.headings].join(' \n ');
 }
 
@@ -42,7 +43,7 @@ function sectionText(c: Chunk): string {
  * folded token gives exactly the words it contributes to the whole text). Tokenising is most of
  * the cost of a build.
  */
-class TermCache {
+export class TermCache {
   private readonly memo = new Map<string, string[]>();
 
   terms(text: string): string[] {

@@ -7,6 +7,23 @@ import { verifyGeneration, type Manifest } from './store.js';
 import { DenseIndex } from './dense.js';
 import { LexicalIndex } from './lexical.js';
 import { lineOf, lineStarts } from '../text/lines.js';
+import type { SearchHit } from './search-index.js';
+
+/** The lexical side of a loaded generation: BM25 search, and the term statistics the reader weighs words by. */
+export interface LexicalSearcher {
+  readonly size: number;
+  /** Document frequency of each term over chunk texts. */
+  readonly df: Map<string, number>;
+  idf(term: string): number;
+  search(query: string, k: number, weights?: Map<string, number>): SearchHit[] | Promise<SearchHit[]>;
+}
+
+/** The dense side of a loaded generation: nearest chunks to a query vector by cosine similarity. */
+export interface DenseSearcher {
+  readonly size: number;
+  search(vector: number[], k: number): Promise<SearchHit[]>;
+  setEf(ef: number): void;
+}
 
 /** One generation, loaded and verified: what a question is answered from. Immutable. */
 export class LoadedIndex {
@@ -15,9 +32,15 @@ export class LoadedIndex {
     readonly manifest: Manifest,
     readonly chunks: Chunk[],
     readonly docTexts: Map<string, string>,
-    readonly lexical: LexicalIndex,
-    readonly dense: DenseIndex,
+    readonly lexical: LexicalSearcher,
+    readonly dense: DenseSearcher,
   ) {}
+
+  /** A generation whose search runs elsewhere (the Postgres store): chunks stored without their text get it from their document. */
+  static fromParts(where: string, manifest: Manifest, chunks: Chunk[], docTexts: Map<string, string>, lexical: LexicalSearcher, dense: DenseSearcher): LoadedIndex {
+    shareTexts(chunks, docTexts);
+    return new LoadedIndex(where, manifest, chunks, docTexts, lexical, dense);
+  }
 
   private readonly lineStartCache = new Map<string, number[]>();
 
@@ -53,13 +76,7 @@ export class LoadedIndex {
   ): Promise<LoadedIndex> {
     // a caller that has just verified the generation (findServingGeneration) need not hash it again
     const manifest = opts.verified && opts.verified.generation === path.basename(dir) ? opts.verified : await verifyGeneration(dir);
-    if (manifest.embedder.id !== embeddings.id || manifest.embedder.dimensions !== embeddings.dimensions) {
-      throw new UserError(
-        'INDEX_EMBEDDER_MISMATCH',
-        `The index ${manifest.generation} was built with the embedder ${manifest.embedder.id} (${manifest.embedder.dimensions} dimensions), ` +
-          `but DOCENT_EMBEDDER is ${embeddings.id} (${embeddings.dimensions} dimensions). Re-index with \`npm run ingest\` (or /reindex).`,
-      );
-    }
+    checkEmbedder(manifest, embeddings);
     // the graph is read by hnswlib on a worker thread while the JSON files are parsed here
     const denseLoad = manifest.chunkCount > 0 ? DenseIndex.load(path.join(dir, 'hnsw'), embeddings, efSearch) : null;
     denseLoad?.catch(() => {});
@@ -79,6 +96,17 @@ export class LoadedIndex {
       if (err instanceof DocentError) throw err;
       throw new DocentError('INDEX_CORRUPT', `${manifest.generation}: ${(err as Error).message}`, { cause: err });
     }
+  }
+}
+
+/** Throws `INDEX_EMBEDDER_MISMATCH` (a UserError that says to re-index) when the generation was built with another embedder or dimension. */
+export function checkEmbedder(manifest: Manifest, embeddings: { id: string; dimensions: number }): void {
+  if (manifest.embedder.id !== embeddings.id || manifest.embedder.dimensions !== embeddings.dimensions) {
+    throw new UserError(
+      'INDEX_EMBEDDER_MISMATCH',
+      `The index ${manifest.generation} was built with the embedder ${manifest.embedder.id} (${manifest.embedder.dimensions} dimensions), ` +
+        `but DOCENT_EMBEDDER is ${embeddings.id} (${embeddings.dimensions} dimensions). Re-index with \`npm run ingest\` (or /reindex).`,
+    );
   }
 }
 

@@ -68,7 +68,7 @@ export const DEFAULT_LOCK_STALE_MS = 30_000;
 const HOLDER_RE = /^holder-[\w-]+\.json$/;
 
 /** Tokens of the locks this process holds (a same-process contender must not take them for a previous incarnation's). */
-const liveTokens = new Set<string>();
+export const liveTokens = new Set<string>();
 
 function readLinkSafe(p: string): string | undefined {
   try {
@@ -186,6 +186,19 @@ async function inspect(lockPath: string): Promise<Seen> {
   }
 }
 
+/** Who this process is, as a lock records it (the Postgres store's lock row holds the same). */
+export function holderInfo(purpose: string, token: string): LockInfo {
+  const info: LockInfo = { purpose, pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), token };
+  if (PID_NS) info.pidNs = PID_NS;
+  if (SELF_START) info.pidStart = SELF_START;
+  return info;
+}
+
+/** True when this host can tell that the lock's holder process is gone (a SIGKILLed build on this machine is taken over at once). */
+export function holderIsGone(info: LockInfo): boolean {
+  return holderState(info) === 'local-dead';
+}
+
 function isStale(seen: Exclude<Seen, { kind: 'none' }>, staleMs: number): boolean {
   if (seen.kind === 'dir' && seen.entries.length === 0) return true; // abandoned mid-removal: never a live lock
   if (seen.kind === 'dir' && !seen.holder) return Date.now() - seen.mtimeMs > staleMs;
@@ -287,7 +300,7 @@ function lockFs(lockPath: string, holderName: string, info: LockInfo, staleMs: n
   };
 }
 
-function lockedError(holder: LockInfo | null, staleMs: number): UserError {
+export function lockedError(holder: LockInfo | null, staleMs: number): UserError {
   if (!holder) {
     return new UserError('INDEX_LOCKED', `Another re-index is running (its lock cannot be read; it is cleared ${staleMs / 1000} s after its last change). Try again when it has finished.`);
   }
@@ -311,9 +324,7 @@ export async function acquireLock(indexDir: string, purpose: string, opts: LockO
   const updateMs = Math.max(1000, Math.min(opts.updateMs ?? 5000, staleMs / 2));
   const lockPath = path.join(indexDir, LOCK_NAME);
   const token = `${process.pid}-${randomBytes(6).toString('hex')}`;
-  const info: LockInfo = { purpose, pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), token };
-  if (PID_NS) info.pidNs = PID_NS;
-  if (SELF_START) info.pidStart = SELF_START;
+  const info = holderInfo(purpose, token);
   const holderName = `holder-${token}.json`;
   const state = { held: false, seen: null as LockInfo | null };
   const lost = new AbortController();

@@ -71,6 +71,16 @@ export interface CorpusRestore {
   notRestored: string | null;
 }
 
+/** Where a store keeps the corpus files' bytes by sha256 (a folder locally, a table in Postgres). */
+export interface KeptOriginals {
+  has(sha256: string): Promise<boolean>;
+  read(sha256: string): Promise<Buffer>;
+}
+
+function folderOriginals(indexDir: string): KeptOriginals {
+  return { has: (sha) => exists(blobPath(indexDir, sha)), read: (sha) => fs.readFile(blobPath(indexDir, sha)) };
+}
+
 type Step = { kind: 'moved'; from: string; to: string } | { kind: 'wrote'; file: string };
 
 /**
@@ -81,7 +91,7 @@ type Step = { kind: 'moved'; from: string; to: string } | { kind: 'wrote'; file:
  * nothing: when an original is missing nothing is changed, and a failure midway undoes the steps
  * taken. The caller holds the index lock.
  */
-export async function restoreCorpus(indexDir: string, corpusDir: string, manifest: Manifest): Promise<CorpusRestore> {
+export async function restoreCorpus(indexDir: string, corpusDir: string, manifest: Manifest, blobs: KeptOriginals = folderOriginals(indexDir)): Promise<CorpusRestore> {
   const none = (notRestored: string): CorpusRestore => ({ restored: [], setAside: [], folder: null, notRestored });
   const target = manifest.corpus;
   if (!target) return none(`${manifest.generation} was built before Docent kept the corpus files of each generation`);
@@ -105,7 +115,7 @@ export async function restoreCorpus(indexDir: string, corpusDir: string, manifes
     restore.push(source);
   }
   const extra = [...scan.files.keys()].filter((s) => !(s in target.files));
-  const missing = [...unknown, ...(await filter(restore, async (s) => !(await exists(blobPath(indexDir, target.files[s].sha256!)))))];
+  const missing = [...unknown, ...(await filter(restore, async (s) => !(await blobs.has(target.files[s].sha256!))))];
   if (missing.length) {
     return none(`the original${missing.length > 1 ? 's' : ''} of ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? `, … ${missing.length - 3} more` : ''} ${missing.length > 1 ? 'are' : 'is'} not kept`);
   }
@@ -133,7 +143,7 @@ export async function restoreCorpus(indexDir: string, corpusDir: string, manifes
     for (const source of extra) await moveOut(source);
     for (const source of restore) {
       const want = target.files[source];
-      const bytes = await fs.readFile(blobPath(indexDir, want.sha256!));
+      const bytes = await blobs.read(want.sha256!);
       if (createHash('sha256').update(bytes).digest('hex') !== want.sha256) throw new Error(`the kept original of ${source} is damaged`);
       if (scan.files.has(source)) await moveOut(source);
       const file = await corpusPath(corpusDir, source);

@@ -54,8 +54,11 @@ export async function search(index: LoadedIndex, embeddings: EmbeddingsInterface
     queryVector = normalized(queryVector.map((x, i) => x + historyWeight * pv[i]));
   }
 
-  const lexical = mode === 'dense' ? [] : index.lexical.search(prev ? `${query}\n${prev}` : query, depth, contextTerms.size ? contextTerms : undefined);
-  const dense = mode === 'lexical' ? [] : await index.dense.search(queryVector, depth);
+  // both at once: in the Postgres store each is a query of its own
+  const [lexical, dense] = await Promise.all([
+    mode === 'dense' ? [] : index.lexical.search(prev ? `${query}\n${prev}` : query, depth, contextTerms.size ? contextTerms : undefined),
+    mode === 'lexical' ? [] : index.dense.search(queryVector, depth),
+  ]);
 
   const byIndex = new Map<number, Hit>();
   const hit = (i: number): Hit => {

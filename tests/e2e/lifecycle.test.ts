@@ -58,7 +58,7 @@ const ZANZIBAR_Q = 'Which port does the Zanzibar protocol listen on?';
 
 /** Every chunk source that lexical or dense retrieval returns for `q`, over the whole index. */
 async function retrievedSources(index: LoadedIndex, embeddings: RecordingEmbeddings, q: string): Promise<Set<string>> {
-  const lex = index.lexical.search(q, index.chunks.length);
+  const lex = await index.lexical.search(q, index.chunks.length);
   const dense = await index.dense.search(await embeddings.embedQuery(q), index.chunks.length);
   return new Set([...lex, ...dense].map((h) => index.chunks[h.index].source));
 }

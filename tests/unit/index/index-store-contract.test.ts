@@ -1,0 +1,114 @@
+/**
+ * One contract, both stores: the same cases run through `Docent` against the local folder store
+ * and the Postgres store (PGlite with pgvector over the wire, tests/support/pglite-global-setup.ts;
+ * each test its own collection). build → answer → re-index of one changed document (only its
+ * chunks embedded) → rollback (the corpus files put back) → listing → pruning, and the same
+ * citations (source, lines, quote) from both stores for the same questions.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { Config } from '../../../src/config.js';
+import { Docent } from '../../../src/pipeline.js';
+import { makeWorkspace, RecordingEmbeddings, testConfig } from '../../support/lifecycle-helpers.js';
+
+const STORES = ['local', 'postgres'] as const;
+type Kind = (typeof STORES)[number];
+
+const ORCHARD = '# Orchard guide\n\nThe Bramley orchard is pruned every February by Ines Calloway.\n\n## Harvest\n\nApples are picked in late September and stored at 3 degrees.\n';
+const ORCHARD_V2 = '# Orchard guide\n\nThe Bramley orchard is pruned every March by Tobias Renn.\n\n## Harvest\n\nApples are picked in late September and stored at 3 degrees.\n';
+const BEES = '# Bee keeping\n\nThe hives stand on the south slope.\n\n## Honey\n\nHoney is extracted twice a year, in June and in August.\n';
+const QUESTIONS = ['Who prunes the Bramley orchard?', 'When is honey extracted?', 'At what temperature are apples stored?'];
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function project(kind: Kind, env: Record<string, string> = {}): Promise<{ corpus: string; config: Config }> {
+  const ws = await makeWorkspace('docent-contract-');
+  cleanups.push(ws.cleanup);
+  await fs.rm(path.join(ws.corpus, 'alibaba.md'));
+  await fs.writeFile(path.join(ws.corpus, 'orchard.md'), ORCHARD);
+  await fs.writeFile(path.join(ws.corpus, 'bees.md'), BEES);
+  const store: Record<string, string> = kind === 'postgres' ? { DOCENT_STORE: 'postgres', DATABASE_URL: inject('pgUrl'), DOCENT_DEFAULT_COLLECTION: `c_${randomBytes(5).toString('hex')}` } : {};
+  return { corpus: ws.corpus, config: testConfig(ws.corpus, ws.index, { ...store, ...env }) };
+}
+
+async function open(config: Config, embeddings = new RecordingEmbeddings()): Promise<Docent> {
+  const d = await Docent.open(config, { embeddings, refreshMs: 0 });
+  cleanups.push(() => d.close());
+  return d;
+}
+
+/** What a user sees of an answer's citations. */
+async function cited(d: Docent, q: string) {
+  const a = await d.answer(q);
+  return { answered: a.answered, citations: a.citations.map((c) => ({ source: c.source, lines: c.lines, quote: c.quote })) };
+}
+
+describe.each(STORES)('IndexStore contract: %s', (kind) => {
+  it('GIVEN a corpus THEN it builds and answers with exact citations; a changed document re-embeds only its chunks; a rollback puts its file back and answers from it again', async () => {
+    const { corpus, config } = await project(kind);
+    const emb = new RecordingEmbeddings();
+    const d = await open(config, emb);
+    expect(d.store.kind).toBe(kind);
+    const first = await cited(d, QUESTIONS[0]);
+    expect(first.answered).toBe(true);
+    expect(first.citations[0]).toMatchObject({ source: 'orchard.md', lines: [3, 3] });
+    expect(first.citations[0].quote).toContain('Ines Calloway');
+    const gen1 = d.generation;
+
+    await fs.writeFile(path.join(corpus, 'orchard.md'), ORCHARD_V2);
+    emb.reset();
+    const report = await d.reindex();
+    expect(report).toMatchObject({ changed: ['orchard.md'], unchanged: ['bees.md'], noChange: false });
+    // only the changed document's chunks were embedded (the bee chunks' vectors were reused)
+    expect(emb.embeddedTexts.length).toBeGreaterThan(0);
+    expect(emb.embeddedTexts.every((t) => !/hive|Honey/i.test(t))).toBe(true);
+    expect((await cited(d, QUESTIONS[0])).citations[0].quote).toContain('Tobias Renn');
+
+    const back = await d.rollback();
+    expect(back.generation).toBe(gen1);
+    expect(back.restore.restored).toEqual(['orchard.md']);
+    expect(await fs.readFile(path.join(corpus, 'orchard.md'), 'utf8')).toBe(ORCHARD);
+    expect(d.generation).toBe(gen1);
+    expect((await cited(d, QUESTIONS[0])).citations[0].quote).toContain('Ines Calloway');
+    expect((await d.corpusStatus()).fresh).toBe(true);
+
+    const gens = await d.generations();
+    expect(gens.map((g) => [g.generation, g.current, g.pinned])).toEqual([
+      [gen1, true, true],
+      [report.generation, false, false],
+    ]);
+    expect(gens[1].changes).toEqual({ added: [], changed: ['orchard.md'], removed: [] });
+  });
+
+  it('GIVEN DOCENT_KEEP_GENERATIONS=2 WHEN a third generation is built THEN the oldest is pruned and the rest still serve', async () => {
+    const { corpus, config } = await project(kind, { DOCENT_KEEP_GENERATIONS: '2' });
+    const d = await open(config);
+    const gen1 = d.generation;
+    await fs.writeFile(path.join(corpus, 'orchard.md'), ORCHARD_V2);
+    const r2 = await d.reindex();
+    await fs.appendFile(path.join(corpus, 'bees.md'), '\nThe queen is marked in blue.\n');
+    const r3 = await d.reindex();
+    expect((await d.generations()).map((g) => g.generation)).toEqual([r2.generation, r3.generation]);
+    expect(await d.store.listGenerations()).not.toContain(gen1);
+    expect((await d.rollback()).generation).toBe(r2.generation);
+    expect((await cited(d, QUESTIONS[0])).citations[0].quote).toContain('Tobias Renn');
+  });
+});
+
+describe('IndexStore contract: local and postgres agree', () => {
+  it('GIVEN the same corpus in both stores THEN the same questions get the same citations (source, lines, quote)', async () => {
+    const answers: Record<string, unknown> = {};
+    for (const kind of STORES) {
+      const { config } = await project(kind);
+      const d = await open(config);
+      answers[kind] = await Promise.all(QUESTIONS.map((q) => cited(d, q)));
+    }
+    expect(answers.postgres).toEqual(answers.local);
+    expect((answers.local as Array<{ answered: boolean }>).every((a) => a.answered)).toBe(true);
+  });
+});
