@@ -21,6 +21,8 @@ Options
                     postgres, both: the store comparison instead (ingest, search() p50/p99,
                     dense recall@10 vs exact, re-index of one changed document), for the
                     Postgres store, or for both stores side by side on the same corpus
+  --query-budget MS store comparison: each timed measurement of a store stops after this long
+                    once 50 queries ran (default: all --queries)
   --database-url U  the Postgres (with pgvector) to bench (default: DATABASE_URL, else the bench
                     starts PGlite in a child process on a free port; its figures are PGlite's)
   --queries N       timed queries per size, after warm-up (default 1000)
@@ -86,6 +88,8 @@ export type BenchCommand =
       stores: StoreKind[];
       /** For the postgres store; undefined: the bench starts PGlite. */
       databaseUrl: string | undefined;
+      /** Store comparison: time budget of each measurement per store, ms. */
+      queryBudgetMs: number | undefined;
       bench: Omit<BenchOptions, 'log'>;
       json: string | undefined;
       stallChunks: number;
@@ -101,6 +105,7 @@ export function parseBenchArgs(args: string[], env: NodeJS.ProcessEnv = process.
       store: { type: 'string', default: 'local' },
       'database-url': { type: 'string' },
       queries: { type: 'string', default: '1000' },
+      'query-budget': { type: 'string' },
       warmup: { type: 'string', default: '50' },
       ef: { type: 'string' },
       'ef-sweep': { type: 'string', default: '10,32,64,128,256' },
@@ -131,6 +136,7 @@ export function parseBenchArgs(args: string[], env: NodeJS.ProcessEnv = process.
     help: false,
     stores,
     databaseUrl,
+    queryBudgetMs: values['query-budget'] !== undefined ? int('query-budget', values['query-budget']) : undefined,
     json: values.json,
     stallChunks: int('stall-chunks', values['stall-chunks']),
     robustness: !values['no-robustness'],
@@ -174,6 +180,7 @@ async function mainStores(cmd: Extract<BenchCommand, { help: false }>) {
     const report = await runStoreBench({
       ...cmd.bench,
       stores: cmd.stores,
+      queryBudgetMs: cmd.queryBudgetMs,
       databaseUrl: cmd.databaseUrl ?? db!.url,
       databaseLabel: db?.label ?? `the database at ${describeDatabase(cmd.databaseUrl!)} (collections bench-<size>-<run> are left there)`,
       log,

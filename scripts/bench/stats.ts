@@ -67,3 +67,20 @@ export async function dirBytes(dir: string): Promise<number> {
   }
   return total;
 }
+
+/**
+ * `timeEach` that stops once `budgetMs` has passed and at least `min` items ran (all of them when
+ * there are fewer): per-item milliseconds of the items that ran, in order.
+ */
+export async function timeWithin<T, R>(items: T[], budgetMs: number, min: number, fn: (item: T, i: number) => Promise<R> | R, onResult?: (r: R, i: number) => void): Promise<number[]> {
+  const out: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < items.length; i++) {
+    if (i >= min && performance.now() - start > budgetMs) break;
+    const t = performance.now();
+    const r = await fn(items[i], i);
+    out.push(performance.now() - t);
+    onResult?.(r, i);
+  }
+  return out;
+}

@@ -18,9 +18,9 @@ import { buildIndex } from '../../src/ingest/build.js';
 import { Docent } from '../../src/pipeline.js';
 import { search } from '../../src/retrieval/search.js';
 import { normalized } from '../../src/text/vector.js';
-import { generateCorpus, gloveWords, sampleQueries, type CorpusInfo } from './corpus.js';
+import { generateCorpus, gloveWords, sampleQueries, type BenchQuery, type CorpusInfo } from './corpus.js';
 import { hnswlibNode, machineInfo, ROOT, type BenchReport } from './run.js';
-import { overlap, round, summarize, timeEach, type Latency } from './stats.js';
+import { overlap, round, summarize, timeWithin, type Latency } from './stats.js';
 
 export interface StoreBenchOptions {
   sizes: number[];
@@ -31,6 +31,13 @@ export interface StoreBenchOptions {
   databaseLabel?: string;
   queries: number;
   warmup?: number;
+  /**
+   * Time budget of each timed measurement (hybrid, dense, lexical) per store, ms: it stops after
+   * it once `minQueries` ran (default: no budget). PGlite answers a hybrid search at 100k in seconds.
+   */
+  queryBudgetMs?: number;
+  /** Queries each measurement runs at least, budget or not (default 50). */
+  minQueries?: number;
   seed?: number;
   efSearch?: number;
   workDir?: string;
@@ -55,6 +62,8 @@ export interface StoreSizeReport {
   retrieval: Latency;
   /** `search()` in dense mode, k 10 and depth 10: the vector index alone, through the store's path. */
   dense: { latency: Latency; recallAt10: number };
+  /** `search()` in lexical mode, k 10 and depth 10: BM25 alone. */
+  lexical: Latency;
   /** Share of queries whose source paragraph is in the hybrid top 10 (the same on both stores if they agree). */
   hitAt10: number;
   /** One document changed (one paragraph rewritten), re-indexed. */
@@ -79,15 +88,16 @@ export interface StoreBenchReport {
   databasePeakRssMB: number | null;
   /** Peak RSS of the bench process (it holds every store's open index), MB. */
   benchPeakRssMB: number;
-  options: { queries: number; warmup: number; seed: number; embedder: string; efSearch: number };
+  options: { queries: number; warmup: number; queryBudgetMs: number | null; minQueries: number; seed: number; embedder: string; efSearch: number };
   /** Per size, one entry per store, in `stores` order. */
   sizes: StoreSizeReport[][];
 }
 
 type BruteForce = typeof import('hnswlib-node').BruteforceSearch;
 
-/** The dense side alone, as `search()` runs it: the top 10 of the vector index, no fusion depth. */
+/** One side alone, as `search()` runs it: its top 10, no fusion depth. */
 const DENSE_ONLY = { k: 10, mode: 'dense', depth: 10 } as const;
+const LEXICAL_ONLY = { k: 10, mode: 'lexical', depth: 10 } as const;
 
 /** A store being measured: opened, then served from, then re-indexed. */
 interface Served {
@@ -147,6 +157,7 @@ async function runStoreSize(chunks: number, opts: StoreBenchOptions, embeddings:
   const warmQ = all.slice(0, warm);
   const qs = all.slice(warm);
   const qVecs = await Promise.all(qs.map(async (q) => normalized(await embeddings.embedQuery(q.text))));
+  const minQ = opts.minQueries ?? 50;
   const source = (i: number) => `${corpus.paragraphs[i].source}\u0000${corpus.paragraphs[i].text}`;
 
   const served: Served[] = [];
@@ -176,17 +187,20 @@ async function runStoreSize(chunks: number, opts: StoreBenchOptions, embeddings:
       log(`[${label}] ${kind}: exact search for ground truth`);
       const truth = exactTop10(BruteforceSearch, await s.store.previousVectors(index.manifest), qVecs, embeddings.dimensions);
 
-      log(`[${label}] ${kind}: search() × ${qs.length}, hybrid and dense`);
+      log(`[${label}] ${kind}: search() × ${qs.length}, hybrid, dense and lexical${opts.queryBudgetMs !== undefined ? ` (each within ${opts.queryBudgetMs / 1000} s, at least ${minQ} queries)` : ''}`);
+      const timed = <R>(fn: (q: BenchQuery) => Promise<R>, onResult: (r: R, i: number) => void) => timeWithin(qs, opts.queryBudgetMs ?? Infinity, minQ, fn, onResult);
       for (const q of warmQ) await search(index, embeddings, q.text, { k: 10 });
       let hits = 0;
-      const retrieval = await timeEach(qs, (q) => search(index, embeddings, q.text, { k: 10 }), (r, i) => {
+      const retrieval = await timed((q) => search(index, embeddings, q.text, { k: 10 }), (r, i) => {
         if (r.hits.some((h) => `${h.chunk.source}\u0000${h.chunk.text}` === source(qs[i].from))) hits++;
       });
       for (const q of warmQ) await search(index, embeddings, q.text, DENSE_ONLY);
       let recall = 0;
-      const dense = await timeEach(qs, (q) => search(index, embeddings, q.text, DENSE_ONLY), (r, i) => {
+      const dense = await timed((q) => search(index, embeddings, q.text, DENSE_ONLY), (r, i) => {
         recall += overlap(r.hits.map((h) => h.chunk.id), truth[i]);
       });
+      for (const q of warmQ) await search(index, embeddings, q.text, LEXICAL_ONLY);
+      const lexical = await timed((q) => search(index, embeddings, q.text, LEXICAL_ONLY), () => {});
       s.report = {
         store: kind,
         chunks: built.chunks,
@@ -196,8 +210,9 @@ async function runStoreSize(chunks: number, opts: StoreBenchOptions, embeddings:
         noChangeReindexMs: Math.round(noChangeMs),
         openMs: Math.round(openMs),
         retrieval: summarize(retrieval),
-        dense: { latency: summarize(dense), recallAt10: round(recall / qs.length, 4) },
-        hitAt10: round(hits / qs.length, 4),
+        dense: { latency: summarize(dense), recallAt10: round(recall / dense.length, 4) },
+        lexical: summarize(lexical),
+        hitAt10: round(hits / retrieval.length, 4),
       };
     }
 
@@ -261,7 +276,7 @@ export async function runStoreBench(opts: StoreBenchOptions): Promise<StoreBench
     database: opts.stores.includes('postgres') ? (opts.databaseLabel ?? 'DATABASE_URL') : null,
     databasePeakRssMB: null,
     benchPeakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    options: { queries: opts.queries, warmup: opts.warmup ?? 50, seed: opts.seed ?? 42, embedder: embeddings.id, efSearch: base.efSearch },
+    options: { queries: opts.queries, warmup: opts.warmup ?? 50, queryBudgetMs: opts.queryBudgetMs ?? null, minQueries: opts.minQueries ?? 50, seed: opts.seed ?? 42, embedder: embeddings.id, efSearch: base.efSearch },
     sizes,
   };
 }

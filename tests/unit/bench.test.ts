@@ -11,7 +11,7 @@ import { parseBenchArgs, parseSizes } from '../../scripts/bench.js';
 import { generateCorpus, gloveWords, sampleQueries } from '../../scripts/bench/corpus.js';
 import { renderMarkdown, renderStores } from '../../scripts/bench/report.js';
 import { ROOT, runBench } from '../../scripts/bench/run.js';
-import { percentile, summarize } from '../../scripts/bench/stats.js';
+import { percentile, summarize, timeWithin } from '../../scripts/bench/stats.js';
 import { runStoreBench } from '../../scripts/bench/stores.js';
 import { GLOVE_CACHE_FILE } from '../../src/embeddings/glove.js';
 import { loadCorpus } from '../../src/ingest/corpus.js';
@@ -57,6 +57,14 @@ describe('bench helpers', () => {
     expect(s.p50).toBe(3);
     expect(s.p99).toBe(100);
     expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('GIVEN a spent time budget THEN timeWithin still runs the minimum, in order, and stops there', async () => {
+    const ran: number[] = [];
+    const ms = await timeWithin([10, 11, 12, 13, 14], -1, 3, (x) => x, (r) => ran.push(r));
+    expect(ran).toEqual([10, 11, 12]);
+    expect(ms).toHaveLength(3);
+    expect(await timeWithin([1, 2], -1, 3, (x) => x)).toHaveLength(2);
   });
 });
 
@@ -137,7 +145,7 @@ describe('bench store comparison', () => {
     expect(report.sizes).toHaveLength(1);
     const [s] = report.sizes[0];
     expect(s).toMatchObject({ store: 'local', chunks: 200, ingest: { embedded: 200 } });
-    for (const l of [s.retrieval, s.dense.latency]) {
+    for (const l of [s.retrieval, s.dense.latency, s.lexical]) {
       expect(l.n).toBe(20);
       expect(l.p50).toBeLessThanOrEqual(l.p99);
     }
