@@ -14,7 +14,7 @@ const COMMANDS = {
   ask: { file: 'cli/ask.js', dev: 'dev:ask', what: 'one answer with its sources (--json: JSON only on stdout)' },
   repl: { file: 'cli/repl.js', dev: 'dev:repl', what: 'interactive session with follow-ups' },
   ingest: { file: 'cli/ingest.js', dev: 'dev:ingest', what: '(re)build the index' },
-  bot: { file: 'discord/main.js', dev: 'dev:start', what: 'the Discord bot (needs DISCORD_TOKEN)' },
+  bot: { file: 'discord/main.js', dev: 'dev:start', what: 'the Discord bot (needs DISCORD_TOKEN; --sharded: one process per shard)' },
   gaps: { file: 'cli/gaps.js', dev: 'dev:gaps', what: 'unanswered and 👎 questions, grouped, most asked first' },
 };
 const USAGE = `Usage: docent <command> [options]    (docent <command> --help for its options)
@@ -22,12 +22,22 @@ const USAGE = `Usage: docent <command> [options]    (docent <command> --help for
 Commands
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)}${c.what}`).join('\n')}
 
+ask, repl, ingest and gaps take --collection NAME: that collection's documents (collections/NAME/)
+instead of the default corpus; a Discord server reads the one DOCENT_GUILD_COLLECTIONS gives it.
+
 Examples
   npx docent ask "What is Wukong?"
-  npx docent ask --json "When did the Qwen app launch?" | jq .answered`;
+  npx docent ask --json "When did the Qwen app launch?" | jq .answered
+  npx docent ingest --collection acme && npx docent ask --collection acme "How do I reset my password?"
+  npx docent bot --sharded            (DISCORD_SHARD_COUNT=auto|N)`;
 
 const [name] = process.argv.splice(2, 1);
-const command = Object.hasOwn(COMMANDS, name ?? '') ? COMMANDS[name] : undefined;
+let command = Object.hasOwn(COMMANDS, name ?? '') ? COMMANDS[name] : undefined;
+if (name === 'bot' && process.argv.includes('--sharded')) {
+  // `docent bot --sharded`: the sharding manager, which runs discord/main.js once per shard
+  process.argv.splice(process.argv.indexOf('--sharded'), 1);
+  command = { file: 'discord/sharded.js', dev: 'dev:start:sharded' };
+}
 if (!command) {
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(USAGE + '\n');

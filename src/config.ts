@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { DEFAULT_THRESHOLD } from './answer/threshold.js';
+import { configForCollection, validateCollectionName } from './collections.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './ingest/loaders/limits.js';
 import { addSecret, redact } from './log.js';
@@ -11,14 +12,19 @@ export type Env = Record<string, string | undefined>;
 
 /** The one validated configuration object. Built once by `loadConfig()`. */
 export interface Config {
+  /**
+   * The collection this configuration serves (`configForCollection` in src/collections.ts derives
+   * another one's); DOCENT_DEFAULT_COLLECTION as loaded. `corpusDir` and `indexDir` are its folders
+   * locally; in Postgres it is a column value.
+   */
+  collection: string;
   corpusDir: string;
   indexDir: string;
+  collections: CollectionsConfig;
   /** Where generations live: `local` (an index folder, default) or `postgres` (`databaseUrl`, pgvector). */
   store: 'local' | 'postgres';
   /** `postgres://…` for the postgres store (its password is registered as a secret: never logged). */
   databaseUrl: string | undefined;
-  /** The collection this configuration serves (one folder each locally, a column in Postgres). */
-  collection: string;
   cacheDir: string;
   /** Embedder id: `glove` (default, offline), `hash`, `ollama:<model>`, `openai:<model>`. */
   embedder: string;
@@ -41,6 +47,11 @@ export interface Config {
    */
   efSearch: number;
   keepGenerations: number;
+  /**
+   * How often a process checks CURRENT for a generation another process (a shard, the CLI) made,
+   * ms: at most this often, on the next question. 0 checks on every question.
+   */
+  refreshMs: number;
   /**
    * How the bot notices corpus changes: `auto` (fs.watch, recursive; polling where that is not
    * available), `poll` (a cheap check every `watchPollMs`; for network or bind-mounted folders
@@ -65,6 +76,13 @@ export interface Config {
   /** Documents fetched from URLs (`--add-url`, `/add url:`), their limits and their sync. */
   urls: UrlConfig;
   discord: DiscordConfig;
+}
+
+export interface CollectionsConfig {
+  /** DOCENT_DEFAULT_COLLECTION: the collection in DOCENT_CORPUS_DIR / DOCENT_INDEX_DIR, read by guilds without one of their own. */
+  default: string;
+  /** DOCENT_COLLECTIONS_DIR: every other collection's documents are in `<dir>/<name>/`. */
+  dir: string;
 }
 
 export interface UrlConfig {
@@ -101,6 +119,10 @@ export interface DiscordConfig {
   autoAnswerMinSupport: number;
   /** The role pinged (only in the moderator channel) when a member hands a question to a human. */
   moderatorPingRoleId: string | undefined;
+  /** DOCENT_GUILD_COLLECTIONS: guild id → the collection it reads and its moderators manage. Empty: every guild has the default one. */
+  guildCollections: Record<string, string>;
+  /** Shards `start:sharded` runs: a number, or `auto` (Discord's recommendation from GET /gateway/bot). */
+  shardCount: number | 'auto';
 }
 
 const SNOWFLAKE = /^\d{17,20}$/;
@@ -171,6 +193,15 @@ function snowflake(env: Env, name: string): string | undefined {
   return v;
 }
 
+function shardCount(env: Env, name: string): number | 'auto' {
+  const v = str(env, name);
+  if (v === undefined || v.toLowerCase() === 'auto') return 'auto';
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 10_000) {
+    throw new ConfigError(name, `expected auto (Discord's recommendation) or a whole number of shards from 1 to 10000, got ${quoteValue(v)}`);
+  }
+  return Number(v);
+}
+
 /** A `postgres://` or `postgresql://` URL; its password is registered as a secret before anything can log it. */
 function postgresUrl(env: Env, name: string): string | undefined {
   const v = str(env, name);
@@ -186,14 +217,8 @@ function postgresUrl(env: Env, name: string): string | undefined {
   return v;
 }
 
-/** Collection names are folder names and SQL values: lowercase letters, digits, `-` and `_`. */
-export const COLLECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
-function collectionName(env: Env, name: string, def: string): string {
-  const v = str(env, name) ?? def;
-  if (!COLLECTION_NAME.test(v)) throw new ConfigError(name, `expected a collection name of lowercase letters, digits, - and _ (at most 63, starting with a letter or digit), got ${quoteValue(v)}`);
-  return v;
-}
+/** Collection names are folder names and SQL values (one home: src/collections.ts). */
+export { COLLECTION_NAME } from './collections.js';
 
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], def: T): T {
   const v = str(env, name);
@@ -229,6 +254,27 @@ function interval(env: Env, name: string): number | null {
     throw new ConfigError(name, `expected a duration from 1m to 7d such as 30m, 6h or 1d (s, m, h, d), or off, got ${quoteValue(v)}`);
   }
   return Math.round(ms);
+}
+
+function collectionName(env: Env, name: string, def: string): string {
+  const v = str(env, name) ?? def;
+  const checked = validateCollectionName(v);
+  if (!checked.ok) throw new ConfigError(name, checked.message);
+  return v;
+}
+
+/** `<guild id>=<collection>,…` (DOCENT_GUILD_COLLECTIONS) as a guild id → collection map. */
+function guildCollections(env: Env, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of (str(env, name) ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d{17,20})\s*=\s*(.+)$/.exec(entry);
+    if (!m) throw new ConfigError(name, `expected comma-separated <guild id>=<collection> pairs (e.g. 123456789012345678=acme), got ${quoteValue(entry)}`);
+    const checked = validateCollectionName(m[2]);
+    if (!checked.ok) throw new ConfigError(name, `${checked.message} for guild ${m[1]}`);
+    if (Object.hasOwn(out, m[1])) throw new ConfigError(name, `guild ${m[1]} is given twice (${out[m[1]]} and ${m[2]})`);
+    out[m[1]] = m[2];
+  }
+  return out;
 }
 
 const EMBEDDER_ID = /^(glove|hash(:\d+)?|ollama:[\w.:\-/]+|openai:[\w.:\-/]+)$/;
@@ -268,12 +314,14 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
   const store = oneOf(env, 'DOCENT_STORE', ['local', 'postgres'] as const, 'local');
   const databaseUrl = postgresUrl(env, 'DATABASE_URL');
   if (store === 'postgres' && !databaseUrl) throw new ConfigError('DATABASE_URL', 'DOCENT_STORE is postgres: set DATABASE_URL to postgres://user:password@host:5432/database');
-  return {
+  const defaultCollection = collectionName(env, 'DOCENT_DEFAULT_COLLECTION', 'default');
+  const config: Config = {
+    collection: defaultCollection,
+    collections: { default: defaultCollection, dir: resolve(str(env, 'DOCENT_COLLECTIONS_DIR') ?? 'collections') },
     corpusDir: resolve(str(env, 'DOCENT_CORPUS_DIR') ?? 'corpus'),
     indexDir: resolve(str(env, 'DOCENT_INDEX_DIR') ?? '.docent/index'),
     store,
     databaseUrl,
-    collection: collectionName(env, 'DOCENT_DEFAULT_COLLECTION', 'default'),
     cacheDir: resolve(str(env, 'DOCENT_CACHE_DIR') ?? '.docent/cache'),
     embedder,
     ollamaBaseUrl: url(env, 'OLLAMA_BASE_URL', 'http://127.0.0.1:11434')!,
@@ -288,6 +336,7 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
     topK: int(env, 'DOCENT_TOP_K', 5, 1, 50),
     efSearch: int(env, 'DOCENT_EF_SEARCH', 512, 10, 5000),
     keepGenerations: int(env, 'DOCENT_KEEP_GENERATIONS', 3, 1, 100),
+    refreshMs: int(env, 'DOCENT_REFRESH_MS', 250, 0, 60_000),
     watch: oneOf(env, 'DOCENT_WATCH', ['auto', 'poll', 'off'] as const, 'auto'),
     watchDebounceMs: int(env, 'DOCENT_WATCH_DEBOUNCE_MS', 1000, 0, 600_000),
     watchPollMs: int(env, 'DOCENT_WATCH_POLL_MS', 10_000, 10, 3_600_000),
@@ -328,8 +377,13 @@ export function loadConfig(env?: Env, opts: { cwd?: string } = {}): Config {
       autoAnswerChannelIds: autoChannels,
       autoAnswerMinSupport: fraction(env, 'DOCENT_AUTO_ANSWER_MIN_SUPPORT', 0.5),
       moderatorPingRoleId: snowflake(env, 'MODERATOR_PING_ROLE_ID'),
+      guildCollections: guildCollections(env, 'DOCENT_GUILD_COLLECTIONS'),
+      shardCount: shardCount(env, 'DISCORD_SHARD_COUNT'),
     },
   };
+  // the bot's collections are checked now (their folders must not overlap), not on first use
+  for (const name of new Set(Object.values(config.discord.guildCollections))) configForCollection(config, name);
+  return config;
 }
 
 /**

@@ -160,7 +160,7 @@ export interface OpenOptions {
   /** Use this embedder instead of the one config names (tests, bench). */
   embeddings?: DocentEmbeddings;
   onProgress?: (p: BuildProgress) => void;
-  /** Check for a new generation at most this often, ms (default 250); 0 checks on every question. */
+  /** Check for a new generation at most this often, ms (default DOCENT_REFRESH_MS, 250); 0 checks on every question. */
   refreshMs?: number;
   /** Serve from this store (the caller keeps it open) instead of opening the one config names. */
   store?: IndexStore;
@@ -245,7 +245,7 @@ export class Docent implements DocentApi {
         serving = await Docent.firstBuild(store, config, embeddings, logger, opts);
       }
       const index = await Docent.loadFirstGood(store, config, embeddings, logger, serving.generation, serving.manifest);
-      return new Docent(config, embeddings, store, !opts.store, logger, index, opts.refreshMs ?? 250);
+      return new Docent(config, embeddings, store, !opts.store, logger, index, opts.refreshMs ?? config.refreshMs ?? 250);
     } catch (err) {
       if (!opts.store) await store.close().catch(() => {});
       throw err;

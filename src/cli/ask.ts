@@ -11,6 +11,8 @@ Options
   --corpus DIR       corpus folder (default: DOCENT_CORPUS_DIR or ./corpus); alone, it uses that
                      corpus's own index (.docent/indexes/<name>-<hash>)
   --index DIR        index folder (default: DOCENT_INDEX_DIR or ./.docent/index)
+  --collection NAME  answer from that collection (collections/NAME/; default:
+                     DOCENT_DEFAULT_COLLECTION, the corpus in DOCENT_CORPUS_DIR)
   --no-reindex       if the corpus changed since the index was built, answer from the index
                      anyway and warn (default: re-index first, with a note on stderr)
   --k N              how many retrieved chunks to return (default 5)
@@ -20,12 +22,14 @@ Options
 
 Examples
   npm run ask -- "What is Wukong?"
-  npm run ask -- --json --k 3 "When did the Qwen app launch?"`;
+  npm run ask -- --json --k 3 "When did the Qwen app launch?"
+  npm run ask -- --collection acme "How do I reset my password?"`;
 
 await runMain(async () => {
   const args = parseCli(process.argv.slice(2), {
     corpus: { type: 'string' },
     index: { type: 'string' },
+    collection: { type: 'string' },
     k: { type: 'string' },
     json: { type: 'boolean', default: false },
     questions: { type: 'string' },
@@ -49,7 +53,7 @@ await runMain(async () => {
     k = Number(values.k);
     if (!Number.isInteger(k) || k < 1 || k > 50) throw new UserError('BAD_OPTION', `--k expects a whole number from 1 to 50, got "${values.k}"`);
   }
-  const config = cliConfig({ corpus: values.corpus, index: values.index });
+  const config = cliConfig({ corpus: values.corpus, index: values.index, collection: values.collection });
   const logger = cliLogger(config);
   const docent = await Docent.open(config, { logger });
   await corpusGuard(docent, { reindex: !values['no-reindex'], purpose: 'npm run ask (corpus changed)' })();

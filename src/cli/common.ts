@@ -1,8 +1,10 @@
 import { closestLine } from '../answer/refusal.js';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { indexDirForCorpus, loadConfig, type Config, type Env } from '../config.js';
-import { errorMessage, isUserError } from '../errors.js';
+import { configForCollection, validateCollectionName } from '../collections.js';
+import { errorMessage, isUserError, UserError } from '../errors.js';
 import { changedNames, describeChanges } from '../ingest/freshness.js';
 import { createLogger, redact, type Logger } from '../log.js';
 import type { DocentApi, Freshness } from '../pipeline.js';
@@ -21,9 +23,28 @@ export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(argv
   }
 }
 
-/** Config from env with --corpus/--index overrides; `--corpus` alone uses that corpus's own index. */
-export function cliConfig(over: { corpus?: string; index?: string }, env?: Env): Config {
-  const cfg = loadConfig(env);
+/**
+ * Config from env with --collection or --corpus/--index overrides; `--corpus` alone uses that
+ * corpus's own index. `--collection NAME` serves that collection's folders
+ * (`configForCollection`); unless `create` (ingest builds a new, empty collection), its
+ * documents folder must exist, so a mistyped name is an error rather than an empty collection.
+ */
+export function cliConfig(over: { corpus?: string; index?: string; collection?: string; create?: boolean }, env?: Env): Config {
+  const loaded = loadConfig(env);
+  if (over.collection !== undefined) {
+    if (over.corpus !== undefined || over.index !== undefined) throw new UserError('BAD_OPTION', '--collection names a collection\'s own folders; use it without --corpus and --index');
+    const name = validateCollectionName(over.collection);
+    if (!name.ok) throw new UserError(name.code, `--collection: ${name.message}`);
+    const cfg = configForCollection(loaded, name.value);
+    if (!over.create && !existsSync(cfg.corpusDir)) {
+      throw new UserError(
+        'COLLECTION_MISSING',
+        `There is no collection "${name.value}": its folder ${cfg.corpusDir} does not exist. Create it with \`npm run ingest -- --collection ${name.value}\` and put its documents there.`,
+      );
+    }
+    return cfg;
+  }
+  const cfg = { ...loaded };
   if (over.corpus && !over.index) cfg.indexDir = indexDirForCorpus(cfg, over.corpus);
   if (over.corpus) cfg.corpusDir = path.resolve(over.corpus);
   if (over.index) cfg.indexDir = path.resolve(over.index);

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { createEmbeddings } from '../embeddings/index.js';
@@ -19,6 +21,10 @@ const USAGE = `Usage
 Options
   --corpus DIR   corpus folder (default: DOCENT_CORPUS_DIR or ./corpus)
   --index DIR    index folder (default: DOCENT_INDEX_DIR or ./.docent/index)
+  --collection NAME
+                 act on collection NAME: documents in collections/NAME/ (DOCENT_COLLECTIONS_DIR),
+                 index in .docent/collection-indexes/NAME; a new one is created empty. Every
+                 option below works on it (default: DOCENT_DEFAULT_COLLECTION, the corpus above)
   --force        write a new generation even if nothing changed
   --list         list the kept generations (build time, chunks, documents, changes against
                  the previous one; * marks the current one) and exit
@@ -45,6 +51,8 @@ Examples
   npm run ingest
   npm run ingest -- --corpus ./docs --index ./.docent/docs-index
   npm run ingest -- --list
+  npm run ingest -- --collection acme
+  npm run ingest -- --collection acme --list
   npm run ingest -- --rollback
   npm run ingest -- --generation gen-000003
   npm run ingest -- --generation gen-000003 --keep-corpus
@@ -58,6 +66,7 @@ await runMain(async () => {
   const args = parseCli(process.argv.slice(2), {
     corpus: { type: 'string' },
     index: { type: 'string' },
+    collection: { type: 'string' },
     force: { type: 'boolean', default: false },
     rollback: { type: 'boolean', default: false },
     generation: { type: 'string' },
@@ -76,7 +85,13 @@ await runMain(async () => {
     process.exitCode = 2;
     return;
   }
-  const config = cliConfig({ corpus: v.corpus, index: v.index });
+  const config = cliConfig({ corpus: v.corpus, index: v.index, collection: v.collection, create: true });
+  const building = !v.list && !v.rollback && v.generation === undefined;
+  if (v.collection !== undefined && building && !existsSync(config.corpusDir)) {
+    // a new collection starts empty: its folder, then an empty first generation
+    await mkdir(config.corpusDir, { recursive: true });
+    process.stdout.write(`New collection "${config.collection}": its documents go in ${config.corpusDir}\n`);
+  }
   if (v.list) return void process.stdout.write(renderList(describeStore(config), await Docent.listGenerations(config)));
   if (v['keep-corpus'] && !v.rollback && v.generation === undefined) {
     process.stderr.write(`error: --keep-corpus goes with --rollback or --generation\n\n${USAGE}\n`);

@@ -12,9 +12,10 @@ import { commandAlias, handleCtrlC } from './repl-input.js';
 import { inertName } from '../text/inert.js';
 
 const USAGE = `Usage
-  npm run repl -- [--corpus DIR] [--index DIR] [--no-reindex]
+  npm run repl -- [--corpus DIR] [--index DIR] [--collection NAME] [--no-reindex]
 
 Ask questions one after another; follow-ups ("When was it announced?") use the conversation.
+--collection NAME asks collection NAME (collections/NAME/) instead of the default one.
 
 Commands
   :why         how the last question was read (answer type, focus, corrections) and the chunks the
@@ -41,9 +42,9 @@ function why(r: AnswerResult | null): string {
 }
 
 await runMain(async () => {
-  const args = parseCli(process.argv.slice(2), { corpus: { type: 'string' }, index: { type: 'string' }, 'no-reindex': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, USAGE);
+  const args = parseCli(process.argv.slice(2), { corpus: { type: 'string' }, index: { type: 'string' }, collection: { type: 'string' }, 'no-reindex': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, USAGE);
   if (!args) return;
-  const config = cliConfig({ corpus: args.values.corpus, index: args.values.index });
+  const config = cliConfig({ corpus: args.values.corpus, index: args.values.index, collection: args.values.collection });
   if (args.values.help) return void process.stdout.write(USAGE.replace('{k}', String(config.topK)) + '\n');
   const logger = cliLogger(config);
   const docent = await Docent.open(config, { logger });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Turn } from '../types.js';
 import type { AnswerResult } from '../types.js';
 import { cleanQuestion } from '../answer/question.js';
+import { collectionForGuild } from '../collections.js';
 import { UserError } from '../errors.js';
 import type { AnswerRecord, BotContext } from './context.js';
 import { logQuestion } from './insights.js';
@@ -36,6 +37,8 @@ export async function answerQuestion(
     history: Turn[];
     /** Jump link to the question's message, for /gaps. */
     link?: string;
+    /** The server it was asked in (null: a DM), logged with the question. */
+    guildId?: string | null;
     /** Unprompted (auto-answer): below this support nothing is posted and the question is a gap. */
     auto?: { minSupport: number; channelId: string; link: string };
   },
@@ -65,7 +68,7 @@ export async function answerQuestion(
   });
   // a reply without a support figure is never confident enough to be posted unasked
   const confident = result.answered && (!args.auto || (result.support ?? 0) >= args.auto.minSupport);
-  void logQuestion(ctx, record, result, { link: args.link ?? args.auto?.link, gap: result.answered && !confident, via: args.auto ? 'auto' : 'discord' });
+  void logQuestion(ctx, record, result, { link: args.link ?? args.auto?.link, gap: result.answered && !confident, via: args.auto ? 'auto' : 'discord', guildId: args.guildId });
   if (!confident) {
     void recordGap(ctx, {
       question: args.question,
@@ -82,6 +85,17 @@ export async function answerQuestion(
 }
 
 /**
+ * Is there a moderator channel for this collection: configured, and (as far as the client has
+ * seen it) in a server that reads the collection? Notices about one collection (its questions,
+ * file names, re-indexes) go only to such a channel.
+ */
+export function hasModeratorChannel(ctx: BotContext, channel = ctx.config.discord.moderatorChannelId ? ctx.client.channels.cache.get(ctx.config.discord.moderatorChannelId) : undefined): boolean {
+  if (!ctx.config.discord.moderatorChannelId) return false;
+  const guildId = channel && 'guildId' in channel ? channel.guildId : null;
+  return !guildId || collectionForGuild(ctx.config, guildId).name === ctx.collection;
+}
+
+/**
  * Posts to MODERATOR_CHANNEL_ID when configured; never throws; true once posted. `pingRoleId` is
  * the one mention the message may make (the hand-off's moderator role), nothing else pings.
  */
@@ -90,6 +104,10 @@ export async function notifyModerators(ctx: BotContext, content: string, opts: {
   if (!id) return false;
   try {
     const channel = ctx.client.channels.cache.get(id) ?? (await ctx.client.channels.fetch(id));
+    if (!hasModeratorChannel(ctx, channel ?? undefined)) {
+      ctx.logger.info('moderator notice not posted: the moderator channel belongs to a server with another collection', { collection: ctx.collection, channelId: id });
+      return false;
+    }
     if (channel && channel.isSendable()) {
       const payload = safe({ content: truncate(content, 2000) });
       await channel.send(opts.pingRoleId ? { ...payload, allowedMentions: { parse: [], roles: [opts.pingRoleId] } } : payload);

@@ -17,16 +17,25 @@ import { ConversationStore } from './conversations.js';
 import { DiscordStartError, TOKEN_MISSING_MESSAGE, tokenInvalidError } from './errors.js';
 import { events } from './event-list.js';
 import type { AnyEvent } from './events/index.js';
+import { createCollectionRegistry, type CollectionRegistry } from './collections.js';
 import { startCorpusWatch } from './corpus-watch.js';
 import { InsightsStore } from '../insights/store.js';
 import { startGapRecheck } from './insights.js';
-import { AnswerLimiter } from './limiter.js';
+import { AnswerLimiter, type AnswerLimits } from './limiter.js';
+import { managerChannel, RemoteLimiter } from './shard-limiter.js';
+import { PostgresLimiter } from './postgres-limiter.js';
 import { NO_MENTIONS } from './safe-send.js';
 import { startUrlSync, type Schedule, type UrlSync } from './url-sync.js';
 
 export interface CreateBotOptions {
   config: Config;
+  /** The default collection's pipeline (the caller opens and closes it). */
   docent: DocentApi;
+  /**
+   * Opens another collection's pipeline, for guilds of DOCENT_GUILD_COLLECTIONS (default:
+   * `Docent.open`); the bot closes those itself.
+   */
+  openCollection?: (config: Config) => Promise<DocentApi>;
   logger: Logger;
   /** Open a thread on answers to mentions in guild text channels (default true; fail-safe). */
   openThreads?: boolean;
@@ -113,17 +122,20 @@ export function createBot(opts: CreateBotOptions): Bot {
     commands: commandMap,
     messageCommands: new Map<string, MessageCommand>(messageCommands.map((c) => [c.data.name, c])),
     conversations: new ConversationStore(),
-    limiter: new AnswerLimiter(config.discord.rateLimitPerMinute, config.discord.maxInFlight),
+    limiter: createLimiter(config, client, logger),
     insights: undefined as unknown as InsightsStore, // opened in start()
     answers: new LRUCache<string, AnswerRecord>({ max: 5000, ttl: 7 * 24 * 3600_000, updateAgeOnGet: true }),
     lastResults: new LRUCache<string, AnswerResult>({ max: 5000, ttl: 24 * 3600_000, updateAgeOnGet: true }),
+    collection: config.collection,
+    collections: undefined as unknown as CollectionRegistry, // below
     autoAnswered: new LRUCache<string, true>({ max: 10_000 }),
     threadAnswers: new LRUCache<string, { answerId: string; userId: string }>({ max: 10_000, ttl: 7 * 24 * 3600_000 }),
     openThreads: opts.openThreads ?? true,
   };
   // a result holds the chunks (and through them the texts) of the generation that answered it:
   // once another serves, /why of an older question would keep that whole generation in memory
-  const stopForgetting = docent.onGenerationChange?.((generation) => forgetOtherGenerations(context.lastResults, generation));
+  const forgetting = (ctx: BotContext) => ctx.docent.onGenerationChange?.((generation) => forgetOtherGenerations(ctx.lastResults, generation));
+  const stopForgetting = forgetting(context);
 
   let running = 0;
   const whenIdle: Array<() => void> = [];
@@ -135,6 +147,21 @@ export function createBot(opts: CreateBotOptions): Bot {
     });
   };
   let stopRecheck: (() => void) | undefined;
+  // another collection, once opened, gets what the default one has: its old results forgotten,
+  // its gaps re-checked after a re-index, its folder watched and its URL documents synced
+  context.collections = createCollectionRegistry(context, {
+    open: opts.openCollection ?? (async (c) => (await import('../pipeline.js')).Docent.open(c, { logger: opts.logger })),
+    async start(ctx) {
+      const stops = [forgetting(ctx), startGapRecheck(ctx, track)];
+      const watch = startCorpusWatch(ctx);
+      const sync = await startUrlSync(ctx, { track, schedule: opts.schedule });
+      return async () => {
+        for (const stop of stops) stop?.();
+        await sync?.stop();
+        await watch?.close();
+      };
+    },
+  });
   for (const event of events as AnyEvent[]) {
     const run = (...args: unknown[]) => {
       running++;
@@ -166,8 +193,8 @@ export function createBot(opts: CreateBotOptions): Bot {
       const token = config.discord.token;
       if (!token) throw new DiscordStartError('DISCORD_TOKEN_MISSING', TOKEN_MISSING_MESSAGE);
       // votes of an older feedback.jsonl are moved in once
-      context.insights = await InsightsStore.open(config.insightsDb, { migrateFrom: config.discord.feedbackFile });
-      stopRecheck = startGapRecheck(context, track);
+      context.insights = await InsightsStore.open(config.insightsDb, { migrateFrom: config.discord.feedbackFile, defaultCollection: config.collections.default });
+      if (isFirstShard(client)) stopRecheck = startGapRecheck(context, track);
       const autoWarning = autoAnswerIntentWarning(config);
       if (autoWarning) logger.warn(autoWarning);
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
@@ -193,9 +220,9 @@ export function createBot(opts: CreateBotOptions): Bot {
       }
       await ready;
       // re-indexes on its own when the corpus changes, and tells the moderator channel
-      if (!stopped) corpusWatch = startCorpusWatch(context);
+      if (!stopped && isFirstShard(client)) corpusWatch = startCorpusWatch(context);
       // fetches the URL documents again every DOCENT_SYNC_INTERVAL, and tells the moderator channel
-      if (!stopped) urlSync = await startUrlSync(context, { track, schedule: opts.schedule });
+      if (!stopped && isFirstShard(client)) urlSync = await startUrlSync(context, { track, schedule: opts.schedule });
       // stopped while the first pass's time was being read: the timer stops too
       if (stopped) await urlSync?.stop();
     },
@@ -207,14 +234,36 @@ export function createBot(opts: CreateBotOptions): Bot {
       // cancels the sync pass under way and waits for it: nothing is written after the bot has stopped
       await urlSync?.stop();
       await corpusWatch?.close();
+      await context.collections.close();
       await client.destroy();
       await context.insights?.close().catch((err: unknown) => logger.warn('could not close the questions database', { err }));
+      await Promise.resolve(context.limiter.close?.()).catch((err: unknown) => logger.warn('could not close the rate limiter', { err }));
       logger.info('discord client stopped');
     },
     idle() {
       return running === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenIdle.push(resolve));
     },
   };
+}
+
+/**
+ * With the Postgres store, the database's limit (across shards, replicas and machines); under the
+ * sharding manager, the manager's one limiter (across shards); else this process's own.
+ */
+function createLimiter(config: Config, client: Client, logger: Logger): AnswerLimits {
+  if (config.store === 'postgres' && config.databaseUrl) return PostgresLimiter.fromUrl(config.databaseUrl, config.discord.rateLimitPerMinute, config.discord.maxInFlight, logger);
+  const channel = managerChannel(client);
+  if (channel) return new RemoteLimiter(channel, { logger });
+  return new AnswerLimiter(config.discord.rateLimitPerMinute, config.discord.maxInFlight);
+}
+
+/**
+ * Whether this process runs the work that must happen once, not once per shard: the corpus
+ * watcher, the URL sync and the gap re-check (each re-indexes or posts to the moderator channel).
+ * True without the sharding manager. Every shard still picks up the new generation they make.
+ */
+export function isFirstShard(client: Client): boolean {
+  return !client.shard || client.shard.ids.includes(0);
 }
 
 /** Drops every cached result that another generation than `generation` answered. */

@@ -3,11 +3,12 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { DocentApi } from '../pipeline.js';
 import type { AnswerResult } from '../types.js';
+import type { CollectionRegistry } from './collections.js';
 import type { Command, MessageCommand } from './commands/index.js';
 import type { ConversationStore } from './conversations.js';
 import type { InsightsStore } from '../insights/store.js';
 import type { FeedbackSource } from './feedback.js';
-import type { AnswerLimiter } from './limiter.js';
+import type { AnswerLimits } from './limiter.js';
 import type { LRUCache } from 'lru-cache';
 
 /** What the bot remembers about an answer it posted (for votes and moderator notices). */
@@ -22,15 +23,22 @@ export interface AnswerRecord {
 
 /** Everything a command or event handler needs; built once by `createBot`. */
 export interface BotContext {
+  /** The collection's config (its folders; the rest is the bot's). */
   config: Config;
+  /** The collection's pipeline. */
   docent: DocentApi;
+  /** The collection this context serves (the guild's: see `collections.forGuild`). */
+  collection: string;
+  /** Every collection's context, opened on first use. */
+  collections: CollectionRegistry;
   logger: Logger;
   client: Client;
   commands: ReadonlyMap<string, Command>;
   /** Message context-menu commands ("Add to Docent") by name. */
   messageCommands: ReadonlyMap<string, MessageCommand>;
   conversations: ConversationStore;
-  limiter: AnswerLimiter;
+  /** Per-user rate limit and in-flight cap (the manager's, across shards, under `start:sharded`). */
+  limiter: AnswerLimits;
   /** The questions database: outcomes, votes, hand-offs, gaps (opened in `start()`). */
   insights: InsightsStore;
   /** Answers by answer id (bounded; records are copies that share no text with an index generation). */

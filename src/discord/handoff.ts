@@ -1,6 +1,6 @@
 import type { ButtonInteraction, ChatInputCommandInteraction } from 'discord.js';
 import { UserError } from '../errors.js';
-import { notifyModerators } from './answer-flow.js';
+import { hasModeratorChannel, notifyModerators } from './answer-flow.js';
 import type { BotContext } from './context.js';
 import { parseAnswerButton, renderHandOffNotice } from './format.js';
 import { isModerator } from './moderation.js';
@@ -8,7 +8,7 @@ import { ephemeral } from './safe-send.js';
 
 export const HANDED_OFF = 'Passed on to the moderators: they have your question, my answer and a link to it, and will follow up here.';
 export const ALREADY_HANDED_OFF = 'This one was already passed on to the moderators; they will follow up here.';
-const NO_MODERATOR_CHANNEL = 'This server has no moderator channel set up for me, so I cannot pass it on: please ask a moderator directly.';
+export const NO_MODERATOR_CHANNEL = 'This server has no moderator channel set up for me, so I cannot pass it on: please ask a moderator directly.';
 export const MARKED_SOLVED = '✅ Marked as solved. Thanks for letting us know!';
 export const MARKED_UNSOLVED = 'Marked as not solved again.';
 export const NOT_ASKER = 'Only the member who asked, or a moderator, can mark this solved.';
@@ -24,7 +24,8 @@ function askerOf(ctx: BotContext, answerId: string, interaction: ButtonInteracti
  * channel (pinging MODERATOR_PING_ROLE_ID there only), once per answer, and tells the presser privately.
  */
 async function handOff(ctx: BotContext, interaction: ButtonInteraction, answerId: string): Promise<void> {
-  if (!ctx.config.discord.moderatorChannelId) {
+  // none, or one in a server that reads another collection (MODERATOR_CHANNEL_ID is one channel)
+  if (!hasModeratorChannel(ctx)) {
     await interaction.reply(ephemeral(NO_MODERATOR_CHANNEL));
     return;
   }

@@ -12,7 +12,7 @@ import { notifyModerators } from './answer-flow.js';
 import type { AnswerRecord, BotContext } from './context.js';
 
 /** Logs a question and its outcome; a failure is logged, never shown to the asker. */
-export async function logQuestion(ctx: BotContext, record: AnswerRecord, result: AnswerResult, extra: { link?: string; gap?: boolean; via?: Via } = {}): Promise<void> {
+export async function logQuestion(ctx: BotContext, record: AnswerRecord, result: AnswerResult, extra: { link?: string; gap?: boolean; via?: Via; guildId?: string | null } = {}): Promise<void> {
   try {
     await ctx.insights.recordQuestion({
       id: record.id,
@@ -26,6 +26,8 @@ export async function logQuestion(ctx: BotContext, record: AnswerRecord, result:
       link: extra.link,
       gap: extra.gap,
       via: extra.via ?? 'discord',
+      collection: ctx.collection,
+      guildId: extra.guildId ?? undefined,
     });
   } catch (err) {
     ctx.logger.warn('could not log the question', { answerId: record.id, err });
@@ -42,8 +44,8 @@ export function startGapRecheck(ctx: BotContext, track: (work: Promise<unknown>)
   let chain: Promise<unknown> = Promise.resolve();
   return ctx.docent.onGenerationChange?.((generation) => {
     const run = chain.then(async () => {
-      const { closed, asked } = await recheckGaps(ctx.insights, (q) => ctx.docent.answer(q));
-      ctx.logger.info('gaps re-checked', { generation, asked, closed });
+      const { closed, asked } = await recheckGaps(ctx.insights, (q) => ctx.docent.answer(q), { collection: ctx.collection });
+      ctx.logger.info('gaps re-checked', { collection: ctx.collection, generation, asked, closed });
       if (closed > 0) await notifyModerators(ctx, gapsClosedMessage(closed));
     });
     chain = run.catch((err: unknown) => ctx.logger.warn('gap re-check failed', { generation, err }));

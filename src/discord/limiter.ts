@@ -7,7 +7,20 @@ export type Acquired =
   | { ok: false; code: 'RATE_LIMITED'; retryAfterMs: number }
   | { ok: false; code: 'BUSY' };
 
-export class AnswerLimiter {
+/**
+ * What the bot asks before it computes an answer. One process uses an `AnswerLimiter` directly;
+ * shards under the sharding manager ask the manager's one limiter (`src/discord/shard-limiter.ts`),
+ * so a user's limit holds across shards. With the Postgres store, every process and machine asks
+ * the database (`src/discord/postgres-limiter.ts`). Never throws: an implementation that cannot decide refuses
+ * with `BUSY`.
+ */
+export interface AnswerLimits {
+  tryAcquire(userId: string): Acquired | Promise<Acquired>;
+  /** Releases what it holds (a database connection) when the bot stops. */
+  close?(): void | Promise<void>;
+}
+
+export class AnswerLimiter implements AnswerLimits {
   private readonly recent = new Map<string, number[]>();
   private inFlight = 0;
   constructor(

@@ -2,26 +2,13 @@
  * `npm start`: the Discord bot over the real pipeline.
  * Without DISCORD_TOKEN it explains how to set it (and how to ask without Discord) and exits 1.
  */
-import { REST, Routes } from 'discord.js';
 import { loadConfig, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
 import { addSecret, createLogger, redact, type Logger } from '../log.js';
 import type { DocentApi } from '../pipeline.js';
-import { createBot, restOptions, type Bot } from './bot.js';
-import { DiscordStartError, TOKEN_MISSING_MESSAGE, tokenInvalidError } from './errors.js';
-
-/** Fails fast on a rejected token, before the (slow) pipeline opens. */
-async function checkToken(config: Config): Promise<void> {
-  // discord.js strips a pasted "Bot " prefix on login; do the same here.
-  const token = config.discord.token!.replace(/^(Bot|Bearer)\s+/i, '');
-  const rest = new REST({ ...restOptions(config), retries: 1, timeout: 15_000 }).setToken(token);
-  try {
-    await rest.get(Routes.gatewayBot());
-  } catch (err) {
-    if ((err as { status?: number }).status === 401) throw tokenInvalidError();
-    throw new DiscordStartError('DISCORD_UNREACHABLE', `Could not reach Discord at ${config.discord.apiUrl ?? 'https://discord.com/api'}: ${errorMessage(err)}`);
-  }
-}
+import { createBot, type Bot } from './bot.js';
+import { TOKEN_MISSING_MESSAGE } from './errors.js';
+import { fetchGatewayBot } from './gateway.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -38,7 +25,9 @@ async function main(): Promise<void> {
     return;
   }
   addSecret(config.discord.token);
-  const logger: Logger = createLogger({ level: config.logLevel, base: { app: 'docent' } });
+  // a shard of `start:sharded` says which one in every line
+  const shard = process.env.SHARDING_MANAGER && process.env.SHARDS ? { shard: Number(process.env.SHARDS) } : {};
+  const logger: Logger = createLogger({ level: config.logLevel, base: { app: 'docent', ...shard } });
 
   let docent: DocentApi | undefined;
   let bot: Bot | undefined;
@@ -50,6 +39,8 @@ async function main(): Promise<void> {
     await bot?.stop().catch((err: unknown) => logger.error('client shutdown failed', { err }));
     await docent?.close().catch((err: unknown) => logger.error('pipeline shutdown failed', { err }));
     process.exitCode = process.exitCode ?? 0;
+    // a shard's channel to its manager (discord.js listens on it) must not keep it alive either
+    process.channel?.unref();
     // Lingering sockets or timers must not keep a stopped bot alive.
     setTimeout(() => process.exit(), 2_000).unref();
   };
@@ -59,9 +50,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { err: reason }));
+  // a shard of `start:sharded` whose manager is gone (killed, crashed) stops instead of living on unmanaged
+  if (process.env.SHARDING_MANAGER && process.send) process.on('disconnect', () => void shutdown('manager disconnected'));
 
   try {
-    await checkToken(config);
+    // fails fast on a rejected token, before the (slow) pipeline opens
+    await fetchGatewayBot(config);
     const { Docent } = await import('../pipeline.js');
     docent = await Docent.open(config, { logger });
     if (shuttingDown) {

@@ -31,6 +31,7 @@ export async function handleVote(ctx: BotContext, interaction: ButtonInteraction
     question: known?.question ?? '',
     answer: known?.answer ?? interaction.message.content,
     sources: known?.sources ?? sourcesFromMessage(interaction),
+    collection: ctx.collection,
   };
   const previous = await ctx.insights.recordVote(entry);
   const icon = parsed.vote === 'up' ? '👍' : '👎';

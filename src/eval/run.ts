@@ -109,8 +109,11 @@ async function runIn(o: EvalOptions, work: string): Promise<EvalReport> {
   const seedSet = setName(o.seedFile);
   const xSet = o.xquadFile ? setName(o.xquadFile) : 'xquad';
 
+  // with DOCENT_STORE=postgres each index the eval builds is a collection of its own
+  const run = `eval-${Math.random().toString(36).slice(2, 8)}`;
+  const at = (name: string): Partial<Config> => (o.config.store === 'postgres' ? { collection: `${run}-${name}`.slice(0, 63) } : {});
   // indexes: the seed corpus, and XQuAD written out as Markdown (never into corpus/)
-  const seedDocent = await Docent.open({ ...o.config, indexDir: path.join(work, 'seed-index') }, { logger: o.logger });
+  const seedDocent = await Docent.open({ ...o.config, ...at('seed'), indexDir: path.join(work, 'seed-index') }, { logger: o.logger });
   await seedDocent.reindex({ purpose: 'eval' });
   // one embedder (GloVe takes ~45 MB) for every index the eval builds
   const embeddings = seedDocent.embeddings;
@@ -118,7 +121,7 @@ async function runIn(o: EvalOptions, work: string): Promise<EvalReport> {
   const xCorpusDir = path.join(work, 'xquad-corpus');
   if (xq) {
     await writeCorpus(xCorpusDir, xq.docs);
-    xDocent = await Docent.open({ ...o.config, corpusDir: xCorpusDir, indexDir: path.join(work, 'xquad-index') }, { logger: o.logger, embeddings });
+    xDocent = await Docent.open({ ...o.config, ...at('xquad'), corpusDir: xCorpusDir, indexDir: path.join(work, 'xquad-index') }, { logger: o.logger, embeddings });
     await xDocent.reindex({ purpose: 'eval' });
   }
   const tIndexes = performance.now();
@@ -172,7 +175,7 @@ async function runIn(o: EvalOptions, work: string): Promise<EvalReport> {
         const dir = path.join(base, String(i));
         const corpusDir = path.join(dir, 'corpus');
         await writeCorpus(corpusDir, xquadCorpus(squad, g.paragraph).docs);
-        const d = await Docent.open({ ...o.config, corpusDir, indexDir: path.join(dir, 'index') }, { logger: o.logger, embeddings });
+        const d = await Docent.open({ ...o.config, ...at(`neg-${i}`), corpusDir, indexDir: path.join(dir, 'index') }, { logger: o.logger, embeddings });
         try {
           for (const c of configs) {
             const outs = await ask(d, g.items, { mode: primary, k: o.k, ablate: c.ablate, negative: true, weights: o.weights });
@@ -202,7 +205,7 @@ async function runIn(o: EvalOptions, work: string): Promise<EvalReport> {
         const dir = path.join(base, src.replace(/\.md$/, ''));
         const corpusDir = path.join(dir, 'corpus');
         await writeCorpus(corpusDir, xq.docs.filter((d) => d.source !== src));
-        const d = await Docent.open({ ...o.config, corpusDir, indexDir: path.join(dir, 'index') }, { logger: o.logger, embeddings });
+        const d = await Docent.open({ ...o.config, ...at(`loo-${sources.indexOf(src)}`), corpusDir, indexDir: path.join(dir, 'index') }, { logger: o.logger, embeddings });
         try {
           loo.push(...(await ask(d, xq.items.filter((i) => i.paragraph?.source === src), { mode: primary, k: o.k, ablate: [], negative: true, weights: o.weights })));
         } finally {

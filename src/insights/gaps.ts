@@ -66,9 +66,9 @@ export async function groupGaps(gaps: GapQuestion[], embeddings: EmbeddingsInter
   return out.sort((a, b) => b.count - a.count || b.lastAsked.localeCompare(a.lastAsked));
 }
 
-/** The open gaps, grouped. */
-export async function listGaps(store: InsightsStore, embeddings: EmbeddingsInterface, similarity: number): Promise<GapGroup[]> {
-  return groupGaps(await store.openGaps(), embeddings, similarity);
+/** The open gaps, grouped; of one collection's questions when `collection` is given. */
+export async function listGaps(store: InsightsStore, embeddings: EmbeddingsInterface, similarity: number, opts: { collection?: string } = {}): Promise<GapGroup[]> {
+  return groupGaps(await store.openGaps(opts), embeddings, similarity);
 }
 
 /**
@@ -76,8 +76,13 @@ export async function listGaps(store: InsightsStore, embeddings: EmbeddingsInter
  * refused or silent question that gets an answer, a 👎 one whose answer changed. Returns how many
  * wordings closed.
  */
-export async function recheckGaps(store: InsightsStore, ask: (question: string) => Promise<Pick<AnswerResult, 'answered' | 'answer' | 'generation'>>): Promise<{ closed: number; asked: number; generation?: string }> {
-  const open = await store.openGaps();
+export async function recheckGaps(
+  store: InsightsStore,
+  ask: (question: string) => Promise<Pick<AnswerResult, 'answered' | 'answer' | 'generation'>>,
+  opts: { collection?: string } = {},
+): Promise<{ closed: number; asked: number; generation?: string }> {
+  // a collection's re-index answers its own gaps only: another's are asked of their own documents
+  const open = await store.openGaps(opts);
   const byWording = new Map<string, GapQuestion[]>();
   for (const g of open) {
     const key = normalizeQuestion(g.question);

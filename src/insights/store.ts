@@ -43,6 +43,10 @@ export interface QuestionRecord {
   gap?: boolean;
   /** ISO time; now by default. */
   askedAt?: string;
+  /** The collection that answered (default: the store's default collection). */
+  collection?: string;
+  /** The Discord server it was asked in (none in a DM or a terminal). */
+  guildId?: string;
 }
 
 export interface VoteRecord {
@@ -51,6 +55,8 @@ export interface VoteRecord {
   vote: Vote;
   messageId?: string | null;
   time?: string;
+  /** The collection of the answer (default: the store's), for an answer that was never logged. */
+  collection?: string;
   /** What the voter saw: used when the answer was never logged (an answer from before the log). */
   question?: string;
   answer?: string;
@@ -116,8 +122,30 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS notices (answer_id TEXT PRIMARY KEY)`,
 ];
 
+/**
+ * Columns added after the first release, each with the statements that add it to an existing
+ * database (SQLite has no ADD COLUMN IF NOT EXISTS: the table's columns are read first). The
+ * questions of a database from before collections were all answered by the default collection.
+ */
+const ADDED_COLUMNS: Array<{ column: string; add: (defaultCollection: string) => InStatement[] }> = [
+  {
+    column: 'collection',
+    add: (defaultCollection) => [
+      `ALTER TABLE questions ADD COLUMN collection TEXT`,
+      { sql: `UPDATE questions SET collection = ? WHERE collection IS NULL`, args: [defaultCollection] },
+      `CREATE INDEX IF NOT EXISTS questions_collection ON questions (collection, asked_at)`,
+    ],
+  },
+  { column: 'guild_id', add: () => [`ALTER TABLE questions ADD COLUMN guild_id TEXT`] },
+];
+
 /** An open gap, in SQL: not closed by a later re-index, and refused, silent or 👎 by anyone now. */
 const OPEN_GAP = `q.closed_at IS NULL AND (q.answered = 0 OR q.gap = 1 OR EXISTS (SELECT 1 FROM votes v WHERE v.answer_id = q.id AND v.vote = 'down'))`;
+
+/** The SQL that keeps one collection's questions (`q`), or nothing for all of them. */
+function inCollection(collection: string | undefined): { sql: string; args: string[] } {
+  return collection === undefined ? { sql: '', args: [] } : { sql: ' AND q.collection = ?', args: [collection] };
+}
 
 async function loadLibsql(): Promise<typeof import('@libsql/client')> {
   try {
@@ -136,23 +164,32 @@ export class InsightsStore {
   private constructor(
     readonly file: string,
     private readonly db: Client,
+    /** The collection of records that name none (DOCENT_DEFAULT_COLLECTION). */
+    readonly defaultCollection: string,
   ) {}
 
   /**
    * Opens (or creates) the database at `file`. With `migrateFrom`, the votes of that
-   * `feedback.jsonl` are imported once, and the file is renamed `….migrated`.
+   * `feedback.jsonl` are imported once, and the file is renamed `….migrated`. A database from
+   * before collections gets its `collection` column, filled with `defaultCollection`.
    */
-  static async open(file: string, opts: { migrateFrom?: string } = {}): Promise<InsightsStore> {
+  static async open(file: string, opts: { migrateFrom?: string; defaultCollection?: string } = {}): Promise<InsightsStore> {
+    const defaultCollection = opts.defaultCollection ?? 'default';
     await mkdir(path.dirname(file), { recursive: true });
     const { createClient } = await loadLibsql();
     let db: Client;
     try {
-      db = createClient({ url: `file:${file}` });
+      // the shards of `start:sharded` share this file: wait for another process's write instead of failing with SQLITE_BUSY
+      db = createClient({ url: `file:${file}`, timeout: 5_000 });
       await db.batch(SCHEMA, 'write');
+      const columns = new Set((await db.execute('PRAGMA table_info(questions)')).rows.map((row) => String(row.name)));
+      const missing = ADDED_COLUMNS.filter((c) => !columns.has(c.column)).flatMap((c) => c.add(defaultCollection));
+      // all or nothing: a database is either migrated or as it was
+      if (missing.length) await db.batch(missing, 'write');
     } catch (err) {
       throw new InsightsError('INSIGHTS_UNREADABLE', `The questions database ${file} could not be opened: ${(err as Error).message}`, { cause: err });
     }
-    const store = new InsightsStore(file, db);
+    const store = new InsightsStore(file, db, defaultCollection);
     if (opts.migrateFrom) await store.migrateFeedback(opts.migrateFrom);
     return store;
   }
@@ -200,8 +237,8 @@ export class InsightsStore {
     return [
       {
         // an answer from before the questions were logged: keep what the voter saw
-        sql: `INSERT OR IGNORE INTO questions (id, asked_at, via, question, answered, citations, sources, answer) VALUES (?, ?, 'discord', ?, 1, ?, ?, ?)`,
-        args: [v.answerId, time, v.question ?? '', v.sources?.length ?? 0, JSON.stringify(v.sources ?? []), v.answer ?? ''],
+        sql: `INSERT OR IGNORE INTO questions (id, asked_at, via, question, answered, citations, sources, answer, collection) VALUES (?, ?, 'discord', ?, 1, ?, ?, ?, ?)`,
+        args: [v.answerId, time, v.question ?? '', v.sources?.length ?? 0, JSON.stringify(v.sources ?? []), v.answer ?? '', v.collection ?? this.defaultCollection],
       },
       {
         sql: `INSERT INTO votes (answer_id, user_id, vote, time, message_id) VALUES (?, ?, ?, ?, ?)
@@ -215,9 +252,9 @@ export class InsightsStore {
   recordQuestion(r: QuestionRecord): Promise<void> {
     return this.write(async () => {
       await this.db.execute({
-        sql: `INSERT OR REPLACE INTO questions (id, asked_at, via, user_id, question, answered, support, citations, sources, answer, link, generation, gap)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        args: [r.id, r.askedAt ?? new Date().toISOString(), r.via ?? 'discord', r.userId ?? null, r.question, r.answered ? 1 : 0, r.support ?? null, r.sources.length, JSON.stringify(r.sources), r.answer, r.link ?? null, r.generation ?? null, r.gap ? 1 : 0],
+        sql: `INSERT OR REPLACE INTO questions (id, asked_at, via, user_id, question, answered, support, citations, sources, answer, link, generation, gap, collection, guild_id)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        args: [r.id, r.askedAt ?? new Date().toISOString(), r.via ?? 'discord', r.userId ?? null, r.question, r.answered ? 1 : 0, r.support ?? null, r.sources.length, JSON.stringify(r.sources), r.answer, r.link ?? null, r.generation ?? null, r.gap ? 1 : 0, r.collection ?? this.defaultCollection, r.guildId ?? null],
       });
     });
   }
@@ -237,10 +274,10 @@ export class InsightsStore {
     const id = r.id ?? `gap-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     return this.write(async () => {
       await this.db.execute({
-        sql: `INSERT INTO questions (id, asked_at, via, user_id, question, answered, support, citations, sources, answer, link, generation, gap)
-              VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 1)
+        sql: `INSERT INTO questions (id, asked_at, via, user_id, question, answered, support, citations, sources, answer, link, generation, gap, collection, guild_id)
+              VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 1, ?, ?)
               ON CONFLICT (id) DO UPDATE SET gap = 1, answered = 0`,
-        args: [id, r.askedAt ?? new Date().toISOString(), r.via ?? 'auto', r.userId ?? null, r.question, r.support ?? null, r.sources?.length ?? 0, JSON.stringify(r.sources ?? []), r.answer ?? '', r.link ?? null, r.generation ?? null],
+        args: [id, r.askedAt ?? new Date().toISOString(), r.via ?? 'auto', r.userId ?? null, r.question, r.support ?? null, r.sources?.length ?? 0, JSON.stringify(r.sources ?? []), r.answer ?? '', r.link ?? null, r.generation ?? null, r.collection ?? this.defaultCollection, r.guildId ?? null],
       });
     });
   }
@@ -298,12 +335,14 @@ export class InsightsStore {
     });
   }
 
-  /** The open gaps, newest first. */
-  async openGaps(): Promise<GapQuestion[]> {
+  /** The open gaps, newest first; of one collection's questions when `collection` is given. */
+  async openGaps(opts: { collection?: string } = {}): Promise<GapQuestion[]> {
     await this.chain;
-    const rs = await this.db.execute(
-      `SELECT q.id, q.question, q.asked_at, q.link, q.answer, q.answered, q.gap FROM questions q WHERE ${OPEN_GAP} AND q.question <> '' ORDER BY q.asked_at DESC, q.rowid DESC`,
-    );
+    const of = inCollection(opts.collection);
+    const rs = await this.db.execute({
+      sql: `SELECT q.id, q.question, q.asked_at, q.link, q.answer, q.answered, q.gap FROM questions q WHERE ${OPEN_GAP} AND q.question <> ''${of.sql} ORDER BY q.asked_at DESC, q.rowid DESC`,
+      args: of.args,
+    });
     return rs.rows.map((r) => ({
       id: String(r.id),
       question: String(r.question),
@@ -326,21 +365,24 @@ export class InsightsStore {
     });
   }
 
-  /** Figures for `/stats`, over the last `days` days (UTC) up to `now`. */
-  async stats(opts: { days?: number; now?: Date } = {}): Promise<Stats> {
+  /** Figures for `/stats`, over the last `days` days (UTC) up to `now`; of one collection's questions when `collection` is given. */
+  async stats(opts: { days?: number; now?: Date; collection?: string } = {}): Promise<Stats> {
     await this.chain;
     const days = opts.days ?? 14;
     const now = opts.now ?? new Date();
     const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1))).toISOString();
-    const win = { sql: '', args: [from] };
-    const q = (sql: string) => this.db.execute({ ...win, sql });
+    const of = inCollection(opts.collection);
+    const q = (sql: string) => this.db.execute({ sql, args: [from, ...of.args] });
     const [perDay, totals, votes, top, gaps] = await Promise.all([
-      q(`SELECT substr(asked_at, 1, 10) AS day, count(*) AS n, sum(answered) AS a FROM questions WHERE asked_at >= ? GROUP BY day ORDER BY day`),
-      q(`SELECT count(*) AS n, coalesce(sum(answered), 0) AS a, coalesce(sum(hand_offs), 0) AS h, count(*) FILTER (WHERE solved = 1) AS s FROM questions WHERE asked_at >= ?`),
-      q(`SELECT count(*) FILTER (WHERE vote = 'up') AS up, count(*) FILTER (WHERE vote = 'down') AS down FROM votes WHERE time >= ?`),
+      q(`SELECT substr(asked_at, 1, 10) AS day, count(*) AS n, sum(answered) AS a FROM questions q WHERE asked_at >= ?${of.sql} GROUP BY day ORDER BY day`),
+      q(`SELECT count(*) AS n, coalesce(sum(answered), 0) AS a, coalesce(sum(hand_offs), 0) AS h, count(*) FILTER (WHERE solved = 1) AS s FROM questions q WHERE asked_at >= ?${of.sql}`),
+      // a vote counts for the collection of the answer it is on
+      opts.collection === undefined
+        ? q(`SELECT count(*) FILTER (WHERE vote = 'up') AS up, count(*) FILTER (WHERE vote = 'down') AS down FROM votes WHERE time >= ?`)
+        : q(`SELECT count(*) FILTER (WHERE v.vote = 'up') AS up, count(*) FILTER (WHERE v.vote = 'down') AS down FROM votes v JOIN questions q ON q.id = v.answer_id WHERE v.time >= ?${of.sql}`),
       q(`SELECT json_extract(j.value, '$.source') AS source, max(json_extract(j.value, '$.title')) AS title, count(DISTINCT q.id) AS n
-         FROM questions q, json_each(q.sources) j WHERE q.asked_at >= ? AND q.answered = 1 GROUP BY source ORDER BY n DESC, source LIMIT 5`),
-      this.db.execute(`SELECT count(*) AS n FROM questions q WHERE ${OPEN_GAP}`),
+         FROM questions q, json_each(q.sources) j WHERE q.asked_at >= ? AND q.answered = 1${of.sql} GROUP BY source ORDER BY n DESC, source LIMIT 5`),
+      this.db.execute({ sql: `SELECT count(*) AS n FROM questions q WHERE ${OPEN_GAP}${of.sql}`, args: of.args }),
     ]);
     const t = totals.rows[0];
     return {

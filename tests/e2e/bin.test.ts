@@ -62,6 +62,7 @@ describe('bin/docent.js (compiled)', () => {
     const help = await docent([]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: docent <command>[\s\S]*ask[\s\S]*repl[\s\S]*ingest[\s\S]*bot/);
+    expect(help.stdout).toContain('ask, repl, ingest and gaps take --collection NAME');
     const bad = await docent(['--json', 'What is Wukong?']);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
@@ -72,5 +73,6 @@ describe('bin/docent.js (compiled)', () => {
     const r = await docent(['ingest', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--rollback');
+    expect(r.stdout).toContain('--collection NAME');
   });
 });

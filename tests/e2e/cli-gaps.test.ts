@@ -33,6 +33,8 @@ describe('npm run gaps', () => {
     await s.recordQuestion({ id: 'b', question: 'What is the capital of France?', askedAt: '2026-03-02T10:00:00.000Z', ...refused });
     await s.recordQuestion({ id: 'c', question: 'how do I reset my password', askedAt: '2026-03-03T10:00:00.000Z', ...refused });
     await s.recordQuestion({ id: 'd', question: 'What is Wukong?', answered: true, answer: 'An AI platform. [1]', sources: [] });
+    // another collection's gap is listed only with --collection
+    await s.recordQuestion({ id: 'e', question: 'Who leads Project Falcon?', askedAt: '2026-03-04T10:00:00.000Z', collection: 'acme', ...refused });
     await s.close();
     expect(await gaps([], { DOCENT_INSIGHTS_DB: db })).toBe(
       [
@@ -42,5 +44,7 @@ describe('npm run gaps', () => {
         '',
       ].join('\n'),
     );
+    const acme = JSON.parse(await gaps(['--json', '--collection', 'acme'], { DOCENT_INSIGHTS_DB: db }));
+    expect(acme.map((g: { question: string }) => g.question)).toEqual(['Who leads Project Falcon?']);
   });
 });

@@ -14,6 +14,7 @@ import { deployCommands } from '../../src/discord/deploy.js';
 import { silentLogger } from '../../src/log.js';
 import { DiscordStandIn } from '../support/discord-stand-in/index.js';
 import { FakeDocent } from '../support/fake-docent.js';
+import { cleanEnv } from '../support/bot-process.js';
 import { DIST_BOT } from '../support/dist.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -21,12 +22,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 // (one process) rather than through the tsx CLI, which starts a second node and relays signals to it.
 const tsxLoader = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
 const tsxArgs = (script: string) => ['--import', tsxLoader, path.join(root, script)];
-
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(DISCORD_|MODERATOR_|DOCENT_|VITEST|NODE_OPTIONS)/.test(k)) env[k] = v;
-  return { ...env, ...extra };
-}
 
 function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {

@@ -14,3 +14,9 @@ export function distCli(name: string): string {
 
 /** `dist/discord/main.js`, what `npm start` runs. */
 export const DIST_BOT = path.join(ROOT, 'dist', 'discord', 'main.js');
+
+/** `dist/discord/sharded.js`, the sharding manager (`bin/docent.js bot --sharded`, `npm run start:sharded`). */
+export const DIST_SHARDED = path.join(ROOT, 'dist', 'discord', 'sharded.js');
+
+/** `bin/docent.js`, the package's bin, which dispatches to dist/. */
+export const BIN = path.join(ROOT, 'bin', 'docent.js');

@@ -17,7 +17,22 @@ declare module 'vitest' {
   }
 }
 
+/** The unit and e2e projects each run the global setups (in this one process): they share one server. */
+const shared = globalThis as { docentPglite?: { url: Promise<string>; users: number; teardown: () => Promise<void> } };
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  shared.docentPglite ??= startProxy();
+  const s = shared.docentPglite;
+  s.users++;
+  project.provide('pgUrl', await s.url);
+  return async () => {
+    if (--s.users > 0) return;
+    shared.docentPglite = undefined;
+    await s.teardown();
+  };
+}
+
+function startProxy(): { url: Promise<string>; users: number; teardown: () => Promise<void> } {
   let backend: Promise<PgliteServer> | null = null;
   const sockets = new Set<net.Socket>();
   const proxy = net.createServer((client) => {
@@ -44,11 +59,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
       () => client.destroy(),
     );
   });
-  const port = await new Promise<number>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as net.AddressInfo).port)));
-  project.provide('pgUrl', `postgres://postgres@127.0.0.1:${port}/postgres?connect_timeout=180`);
-  return async () => {
-    proxy.close();
-    for (const s of sockets) s.destroy();
-    if (backend) await (await backend.catch(() => null))?.close();
+  const url = new Promise<string>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve(`postgres://postgres@127.0.0.1:${(proxy.address() as net.AddressInfo).port}/postgres?connect_timeout=180`)));
+  return {
+    url,
+    users: 0,
+    teardown: async () => {
+      proxy.close();
+      for (const s of sockets) s.destroy();
+      if (backend) await (await backend.catch(() => null))?.close();
+    },
   };
 }

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, type UserError } from '../../src/errors.js';
 import { ROOT } from '../support/temp-project.js';
 
 function example(): Record<string, string> {
@@ -99,12 +100,63 @@ describe('config errors never echo a secret', () => {
   });
 });
 
+describe('sharding', () => {
+  it('GIVEN no DISCORD_SHARD_COUNT THEN auto, and re-reads CURRENT at most every 250 ms', () => {
+    const c = loadConfig({});
+    expect(c.discord.shardCount).toBe('auto');
+    expect(c.refreshMs).toBe(250);
+  });
+
+  it('GIVEN DISCORD_SHARD_COUNT=4 and DOCENT_REFRESH_MS=0 THEN four shards and a check on every question', () => {
+    const c = loadConfig({ DISCORD_SHARD_COUNT: '4', DOCENT_REFRESH_MS: '0' });
+    expect(c.discord.shardCount).toBe(4);
+    expect(c.refreshMs).toBe(0);
+  });
+
+  it.each(['two', '0', '-1', '1.5', '20000'])('GIVEN DISCORD_SHARD_COUNT=%s THEN a config error that names the variable and says what it expects', (v) => {
+    const err = (() => {
+      try {
+        loadConfig({ DISCORD_SHARD_COUNT: v });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toBe(`DISCORD_SHARD_COUNT: expected auto (Discord's recommendation) or a whole number of shards from 1 to 10000, got "${v}"`);
+  });
+});
+
 describe('cliConfig', () => {
   it('GIVEN --corpus and --index with spaces and non-ASCII letters THEN the paths are used as written', async () => {
     const { cliConfig } = await import('../../src/cli/common.js');
     const c = cliConfig({ corpus: 'my docs/ü', index: '/tmp/an index' }, {});
     expect(c.corpusDir).toBe(path.resolve('my docs/ü'));
     expect(c.indexDir).toBe('/tmp/an index');
+  });
+
+  it('GIVEN --collection THEN that collection\'s folders; a mistyped, missing or misnamed one, or one with --corpus, is refused with its code', async () => {
+    const { cliConfig } = await import('../../src/cli/common.js');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'docent-cli-collection-'));
+    try {
+      mkdirSync(path.join(dir, 'acme'));
+      const env = { DOCENT_COLLECTIONS_DIR: dir, DOCENT_INDEX_DIR: '/srv/state/index' };
+      expect(cliConfig({ collection: 'acme' }, env)).toMatchObject({ collection: 'acme', corpusDir: path.join(dir, 'acme'), indexDir: '/srv/state/collection-indexes/acme' });
+      const code = (f: () => unknown) => {
+        try {
+          f();
+        } catch (err) {
+          return [(err as UserError).code, (err as Error).message];
+        }
+        return null;
+      };
+      expect(code(() => cliConfig({ collection: 'acmee' }, env))).toEqual(['COLLECTION_MISSING', expect.stringContaining(`There is no collection "acmee": its folder ${path.join(dir, 'acmee')} does not exist.`)]);
+      // ingest creates it
+      expect(cliConfig({ collection: 'acmee', create: true }, env).corpusDir).toBe(path.join(dir, 'acmee'));
+      expect(code(() => cliConfig({ collection: 'Acme' }, env))).toEqual(['COLLECTION_NAME_INVALID', expect.stringMatching(/^--collection: expected a collection name/)]);
+      expect(code(() => cliConfig({ collection: 'acme', corpus: 'docs' }, env))?.[0]).toBe('BAD_OPTION');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

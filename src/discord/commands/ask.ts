@@ -14,7 +14,7 @@ export default {
   async execute(interaction, ctx) {
     const question = validateQuestion(ctx, interaction.options.getString('question', true));
     const isPrivate = interaction.options.getBoolean('private') ?? false;
-    const gate = ctx.limiter.tryAcquire(interaction.user.id);
+    const gate = await ctx.limiter.tryAcquire(interaction.user.id);
     if (!gate.ok) {
       await interaction.reply(ephemeral(refusalMessage(gate)));
       return;
@@ -22,7 +22,7 @@ export default {
     try {
       await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {});
       const conversation = ctx.conversations.create();
-      const { result, record, messages } = await answerQuestion(ctx, { question, userId: interaction.user.id, history: [] });
+      const { result, record, messages } = await answerQuestion(ctx, { question, userId: interaction.user.id, history: [], guildId: interaction.guildId });
       ctx.conversations.record(conversation, { question, answer: result.answer }, []);
       const first = await interaction.editReply(toPayload(messages[0]));
       // a slash command has no question message: /gaps links to the answer

@@ -15,7 +15,7 @@ export default {
   moderatorOnly: true,
   async execute(interaction, ctx) {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const groups = await listGaps(ctx.insights, await gapEmbeddings(ctx), ctx.config.gapSimilarity);
+    const groups = await listGaps(ctx.insights, await gapEmbeddings(ctx), ctx.config.gapSimilarity, { collection: ctx.collection });
     await interaction.editReply(safe({ content: renderGaps(groups, { show: inertText }) }));
   },
 } satisfies Command;

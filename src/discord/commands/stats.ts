@@ -15,7 +15,7 @@ export default {
   async execute(interaction, ctx) {
     const days = interaction.options.getInteger('days') ?? 14;
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const stats = await ctx.insights.stats({ days });
+    const stats = await ctx.insights.stats({ days, collection: ctx.collection });
     await interaction.editReply(safe({ content: renderStats(stats, days, (s) => `\`${inertName(s)}\``) }));
   },
 } satisfies Command;

@@ -1,4 +1,5 @@
 import { Events, type ChatInputCommandInteraction, type Interaction, type MessageContextMenuCommandInteraction, type RepliableInteraction } from 'discord.js';
+import { SHARED_COLLECTION_MESSAGE } from '../../collections.js';
 import { UserError } from '../../errors.js';
 import { userMessageFor } from '../answer-flow.js';
 import type { BotContext } from '../context.js';
@@ -46,16 +47,28 @@ async function run<I extends ChatInputCommandInteraction | MessageContextMenuCom
     await interaction.reply(ephemeral(NOT_MODERATOR_MESSAGE));
     return;
   }
+  // moderators act on their own server's collection only: a server that reads the shared one
+  // while others have their own may not change it, nor read its gaps and stats
+  if (command.moderatorOnly && !ctx.collections.of(interaction.guildId).own) {
+    ctx.logger.info('moderator command refused: shared collection', { command: interaction.commandName, userId: interaction.user.id, guildId: interaction.guildId });
+    await interaction.reply(ephemeral(SHARED_COLLECTION_MESSAGE));
+    return;
+  }
   await command.execute(interaction, ctx);
 }
 
-async function handle(ctx: BotContext, interaction: Interaction): Promise<void> {
+async function handle(base: BotContext, interaction: Interaction): Promise<void> {
+  // every command, button and autocomplete works on the collection of the server it comes from
+  const ctx = await base.collections.forGuild(interaction.guildId);
   if (interaction.isChatInputCommand()) {
     await run(ctx, interaction, ctx.commands.get(interaction.commandName));
   } else if (interaction.isMessageContextMenuCommand()) {
     await run(ctx, interaction, ctx.messageCommands.get(interaction.commandName));
   } else if (interaction.isAutocomplete()) {
-    await ctx.commands.get(interaction.commandName)?.autocomplete?.(interaction, ctx);
+    const command = ctx.commands.get(interaction.commandName);
+    // the shared collection's file names and generations are not offered where its moderators cannot act on them
+    if (command?.moderatorOnly && !ctx.collections.of(interaction.guildId).own) await interaction.respond([]);
+    else await command?.autocomplete?.(interaction, ctx);
   } else if (interaction.isButton() && interaction.customId.startsWith(VOTE_PREFIX)) {
     await handleVote(ctx, interaction);
   } else if (interaction.isButton() && (interaction.customId.startsWith(HANDOFF_PREFIX) || interaction.customId.startsWith(SOLVED_PREFIX))) {

@@ -45,8 +45,10 @@ async function handle(ctx: BotContext, message: Message): Promise<void> {
     await message.reply(safe({ content: HINT }));
     return;
   }
+  // answered from the server's collection (opened now if this is its first question)
+  ctx = await ctx.collections.forGuild(message.guildId);
   const question = validateQuestion(ctx, text);
-  const gate = ctx.limiter.tryAcquire(message.author.id);
+  const gate = await ctx.limiter.tryAcquire(message.author.id);
   if (!gate.ok) {
     await message.reply(safe({ content: refusalMessage(gate) }));
     return;
@@ -60,7 +62,7 @@ async function handle(ctx: BotContext, message: Message): Promise<void> {
   try {
     const dmKey = isDM ? `dm:${message.channelId}` : undefined;
     const conversation = replyConv ?? threadConv ?? ctx.conversations.find(dmKey) ?? ctx.conversations.create();
-    const answered = await answerQuestion(ctx, { question, userId: message.author.id, history: conversation.turns, link: message.url });
+    const answered = await answerQuestion(ctx, { question, userId: message.author.id, history: conversation.turns, link: message.url, guildId: message.guildId });
     clearInterval(keepTyping);
     await postAnswer(ctx, message, conversation, question, answered, { dmKey, openThread: !replyConv && !threadConv });
   } finally {
@@ -156,17 +158,19 @@ async function autoAnswer(ctx: BotContext, message: Message, post: AutoPost, tex
   }
   const question = cleaned.value;
   // unasked, so never a refusal message either: over the rate limit it just stays quiet
-  const gate = ctx.limiter.tryAcquire(message.author.id);
+  const gate = await ctx.limiter.tryAcquire(message.author.id);
   if (!gate.ok) {
     ctx.logger.info('auto-answer skipped: rate limited', { userId: message.author.id });
     return;
   }
   try {
     // nobody asked: a failure is logged, never posted in the channel
+    ctx = await ctx.collections.forGuild(message.guildId);
     const answered = await answerQuestion(ctx, {
       question,
       userId: message.author.id,
       history: [],
+      guildId: message.guildId,
       auto: { minSupport: ctx.config.discord.autoAnswerMinSupport, channelId: message.channelId, link: message.url },
     });
     ctx.logger.info('auto-answer', { channelId: message.channelId, posted: answered.confident, support: answered.result.support });

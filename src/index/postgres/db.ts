@@ -121,4 +121,29 @@ export class Db implements Queryable {
   async end(): Promise<void> {
     await this.pool.end().catch(() => {});
   }
+
+  /**
+   * The process's one pool for `url`, shared by every store on that database (a bot serving many
+   * collections would otherwise open a pool per collection, past Postgres's connection limit);
+   * `release()` ends it when its last user is done.
+   */
+  static shared(url: string): { db: Db; release: () => Promise<void> } {
+    let s = SHARED.get(url);
+    if (!s) SHARED.set(url, (s = { db: Db.create(url, { max: 10 }), users: 0 }));
+    s.users++;
+    const entry = s;
+    let released = false;
+    return {
+      db: entry.db,
+      release: async () => {
+        if (released) return;
+        released = true;
+        if (--entry.users > 0) return;
+        if (SHARED.get(url) === entry) SHARED.delete(url);
+        await entry.db.end();
+      },
+    };
+  }
 }
+
+const SHARED = new Map<string, { db: Db; users: number }>();

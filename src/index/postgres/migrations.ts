@@ -80,6 +80,24 @@ CREATE TABLE docent_locks (
 );
 `,
   },
+  {
+    name: '002-answer-limits',
+    sql: `
+-- the bot's per-user rate limit and cap on answers in flight, shared by every process and machine
+-- (src/discord/postgres-limiter.ts): each question asked in the last minute, and each answer being computed
+CREATE TABLE docent_answer_requests (
+  user_id text NOT NULL,
+  at      timestamptz NOT NULL
+);
+CREATE INDEX docent_answer_requests_user_at ON docent_answer_requests (user_id, at);
+CREATE TABLE docent_answer_leases (
+  id         text PRIMARY KEY,
+  user_id    text NOT NULL,
+  -- a process that died holding one gives it back when it expires
+  expires_at timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 /** Applies the migrations not applied yet; returns their names. */

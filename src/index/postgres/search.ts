@@ -23,6 +23,15 @@ export function quoteLexeme(t: string): string {
   return `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
+/**
+ * Postgres refuses a lexeme over 2047 bytes in a tsvector or tsquery ("word is too long"): such a
+ * term (a long hash or a run of letters) is left out of the GIN side, so one odd token cannot fail
+ * a build or a question. It still counts in the chunk's field lengths, as locally.
+ */
+export function indexable(term: string): boolean {
+  return Buffer.byteLength(term) <= 2046;
+}
+
 /** pgvector's text form of a vector. */
 export function vectorLiteral(v: ArrayLike<number>): string {
   let s = '[';
@@ -66,7 +75,7 @@ export class PgLexical implements LexicalSearcher {
 
   async search(query: string, k: number, weights?: Map<string, number>): Promise<SearchHit[]> {
     const occ = new Map<string, number>();
-    for (const t of this.cache.terms(query)) occ.set(t, (occ.get(t) ?? 0) + 1);
+    for (const t of this.cache.terms(query)) if (indexable(t)) occ.set(t, (occ.get(t) ?? 0) + 1);
     if (occ.size === 0 || k <= 0 || this.size === 0) return [];
     const terms = [...occ.keys()];
     const { k: K, b: B, d: D } = BM25;

@@ -30,7 +30,7 @@ import { FORMAT_VERSION, generationName, type Manifest } from '../store.js';
 import { Db } from './db.js';
 import { acquirePgLock, fence, readPgLock } from './lock.js';
 import { migrate } from './migrations.js';
-import { PgDense, PgLexical, parseVector, quoteLexeme, vectorLiteral, type GenerationTables } from './search.js';
+import { indexable, PgDense, PgLexical, parseVector, quoteLexeme, vectorLiteral, type GenerationTables } from './search.js';
 
 /** Rows per INSERT while writing a generation. */
 const BATCH = 500;
@@ -57,14 +57,14 @@ export class PostgresStore implements IndexStore {
 
   private constructor(
     private readonly db: Db,
+    private readonly releaseDb: () => Promise<void>,
     readonly collection: string,
-    private readonly efSearch: number,
   ) {}
 
   /** Connects (`STORE_UNAVAILABLE` naming the host when it cannot) and applies pending migrations. */
   static async open(config: Pick<Config, 'databaseUrl' | 'collection' | 'efSearch'>): Promise<IndexStore> {
     if (!config.databaseUrl) throw new UserError('CONFIG', 'DOCENT_STORE is postgres: set DATABASE_URL to postgres://user:password@host:5432/database');
-    const db = Db.create(config.databaseUrl);
+    const { db, release } = Db.shared(config.databaseUrl);
     try {
       let m = migrated.get(config.databaseUrl);
       if (!m) migrated.set(config.databaseUrl, (m = migrate(db)));
@@ -73,10 +73,10 @@ export class PostgresStore implements IndexStore {
         throw err;
       });
     } catch (err) {
-      await db.end();
+      await release();
       throw err;
     }
-    return new PostgresStore(db, config.collection, config.efSearch);
+    return new PostgresStore(db, release, config.collection);
   }
 
   get where(): string {
@@ -338,8 +338,9 @@ export class PostgresStore implements IndexStore {
     });
   }
 
+  /** Gives up this store's share of the database pool (ended with the last store on it). */
   async close(): Promise<void> {
-    await this.db.end();
+    await this.releaseDb();
   }
 }
 
@@ -377,6 +378,7 @@ async function lexicalRows(chunks: Chunk[], slice: TimeSlice) {
     const lexemes = new Set([...counts[0].keys(), ...counts[1].keys()]);
     const parts: string[] = [];
     for (const t of lexemes) {
+      if (!indexable(t)) continue;
       const a = Math.min(MAX_TF, counts[0].get(t) ?? 0);
       const b = Math.min(MAX_TF, counts[1].get(t) ?? 0);
       const pos: string[] = [];

@@ -1,2 +1,2 @@
-export { DiscordStandIn, MANAGE_GUILD_PERMISSIONS, MEMBER_PERMISSIONS, type RecordedFrame, type RecordedRequest, type StandInOptions } from './server.js';
+export { DiscordStandIn, MANAGE_GUILD_PERMISSIONS, MEMBER_PERMISSIONS, shardForGuild, type RecordedFrame, type RecordedRequest, type StandInOptions } from './server.js';
 export { snowflake } from './snowflake.js';

@@ -4,6 +4,11 @@
  * request and gateway frame, lets tests inject messages and interactions, wait for the bot's
  * requests, inject 429s/5xx, force a gateway reconnect (op 7 → RESUME with replay), and reject
  * tokens (invalid-token mode: every token but the accepted one gets 401).
+ *
+ * Several shards: each gateway connection identifies with `shard: [id, count]` and gets its own
+ * session; a guild's events go only to shard `(guild_id >> 22) % count`, as Discord sends them,
+ * and READY lists only that shard's guilds (DMs go to shard 0). `addGuild({ shard, of })` adds a
+ * guild that lands on a chosen shard; GET /gateway/bot recommends `shards` (option, default 1).
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -76,6 +81,24 @@ export interface StandInOptions {
   invalidToken?: boolean;
   /** As for a bot whose privileged Message Content intent is off in the portal: identifying with it closes the gateway with 4014. */
   messageContentDisallowed?: boolean;
+  /** The shard count GET /gateway/bot recommends (default 1). */
+  shards?: number;
+  /** `session_start_limit.max_concurrency` of GET /gateway/bot: shards that may identify at once (default 1). */
+  maxConcurrency?: number;
+}
+
+/** One gateway session: a shard's connection (null while it reconnects) and its dispatches for RESUME. */
+interface Session {
+  shard: [number, number];
+  id: string;
+  ws: WebSocket | null;
+  seq: number;
+  log: Array<{ s: number; t: string; d: unknown }>;
+}
+
+/** The shard Discord delivers a guild's events to: `(guild_id >> 22) % shard_count`. */
+export function shardForGuild(guildId: string, count: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(count));
 }
 
 type Json = Record<string, any>;
@@ -112,15 +135,17 @@ export class DiscordStandIn {
   readonly channels = new Map<string, APIChannel>();
   invalidToken: boolean;
   messageContentDisallowed: boolean;
+  readonly recommendedShards: number;
+  readonly maxConcurrency: number;
 
   private server!: http.Server;
   private wss!: WebSocketServer;
   private port = 0;
-  private current: WebSocket | null = null;
-  private sessionId = '';
-  private seq = 0;
+  /** Sessions by shard id (the latest IDENTIFY of each shard). */
+  private sessions = new Map<number, Session>();
   private intents = 0;
-  private log: Array<{ s: number; t: string; d: unknown }> = [];
+  /** Guilds besides the main one (`addGuild`), by id. */
+  private extraGuilds = new Map<string, string>();
   private failures: Failure[] = [];
   private waiters: Array<{ pred: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void; from: number }> = [];
   private holds: Array<{ pred: (r: RecordedRequest) => boolean; arrive: (r: RecordedRequest) => void; opened: Promise<void> }> = [];
@@ -132,6 +157,8 @@ export class DiscordStandIn {
     this.token = opts.token ?? `MTE${randomBytes(18).toString('base64url')}.standin.${randomBytes(20).toString('base64url')}`;
     this.invalidToken = opts.invalidToken ?? false;
     this.messageContentDisallowed = opts.messageContentDisallowed ?? false;
+    this.recommendedShards = opts.shards ?? 1;
+    this.maxConcurrency = opts.maxConcurrency ?? 1;
     this.botUser = { id: snowflake(), username: 'Docent', discriminator: '0', global_name: null, avatar: null, bot: true };
     this.alice = { id: snowflake(), username: 'alice', discriminator: '0', global_name: 'Alice', avatar: null };
     this.bob = { id: snowflake(), username: 'bob', discriminator: '0', global_name: 'Bob', avatar: null };
@@ -250,15 +277,48 @@ export class DiscordStandIn {
     this.failures.push({ match, status: opts.status, retryAfter: opts.retryAfterSeconds ?? 1, remaining: opts.count ?? 1 });
   }
 
-  /** Tells the connected client to reconnect (op 7); dispatches until it resumes are replayed then. */
+  /** Tells every connected shard to reconnect (op 7); dispatches until it resumes are replayed then. */
   reconnect(): void {
-    const ws = this.current;
-    this.current = null;
-    if (ws) this.send(ws, { op: GatewayOpcodes.Reconnect, d: null, t: null, s: null } as unknown as GatewayReceivePayload);
+    for (const session of this.sessions.values()) {
+      const ws = session.ws;
+      session.ws = null;
+      if (ws) this.send(ws, { op: GatewayOpcodes.Reconnect, d: null, t: null, s: null } as unknown as GatewayReceivePayload);
+    }
   }
 
   get connected(): boolean {
-    return this.current !== null;
+    return [...this.sessions.values()].some((s) => s.ws !== null);
+  }
+
+  /** Whether shard `id` has a session whose connection is open. */
+  shardConnected(id: number): boolean {
+    return !!this.sessions.get(id)?.ws;
+  }
+
+  /**
+   * Another guild the bot is in, with one text channel (`general`), whose id puts it on shard
+   * `shard` of `of` (Discord's formula; any shard without them). Members of every guild are the
+   * same users. Sent to a connected shard as GUILD_CREATE (and with READY on every identify);
+   * messages and interactions in its channel (`channelId:`) come from it.
+   */
+  addGuild(opts: { shard?: number; of?: number; name?: string } = {}): { guildId: string; channelId: string } {
+    let guildId = '';
+    for (let at = Date.now(); ; at++) {
+      guildId = snowflake(at);
+      if (opts.of === undefined || shardForGuild(guildId, opts.of) === (opts.shard ?? 0)) break;
+    }
+    this.extraGuilds.set(guildId, opts.name ?? `Stand-in Guild ${this.extraGuilds.size + 2}`);
+    const channelId = snowflake();
+    this.channels.set(channelId, { id: channelId, type: ChannelType.GuildText, name: 'general', guild_id: guildId, position: 0, permission_overwrites: [], parent_id: null, nsfw: false } as APIChannel);
+    const count = this.sessions.values().next().value?.shard[1] ?? 1;
+    const session = this.sessions.get(shardForGuild(guildId, count));
+    if (session) this.dispatchTo(session, GatewayDispatchEvents.GuildCreate, this.guildPayload(guildId));
+    return { guildId, channelId };
+  }
+
+  /** A member who is not alice or bob (each test user its own rate limit). */
+  addUser(username: string): APIUser {
+    return { id: snowflake(), username, discriminator: '0', global_name: username, avatar: null };
   }
 
   guildMember(user: APIUser, opts: { roles?: string[]; permissions?: string } = {}): APIGuildMember & { permissions?: string } {
@@ -418,7 +478,8 @@ export class DiscordStandIn {
     const dm = opts.dm ?? false;
     const channelId = dm ? this.dmChannelFor(user) : (opts.channelId ?? this.channelId);
     const channel = this.channels.get(channelId)!;
-    const state: InteractionState = { id, token, channelId, guildId: dm ? undefined : this.guildId, flags: 0 };
+    const guildId = dm ? undefined : ((channel as { guild_id?: string }).guild_id ?? this.guildId);
+    const state: InteractionState = { id, token, channelId, guildId, flags: 0 };
     this.interactions.set(token, state);
     const payload: Json = {
       id,
@@ -432,16 +493,16 @@ export class DiscordStandIn {
       locale: 'en-US',
       app_permissions: MANAGE_GUILD_PERMISSIONS,
       entitlements: [],
-      authorizing_integration_owners: dm ? { '1': user.id } : { '0': this.guildId },
+      authorizing_integration_owners: dm ? { '1': user.id } : { '0': guildId },
       context: dm ? 1 : 0,
       attachment_size_limit: 10 * 1024 * 1024,
       ...(opts.message ? { message: opts.message } : {}),
     };
     if (dm) payload.user = user;
     else {
-      payload.guild_id = this.guildId;
+      payload.guild_id = guildId;
       payload.guild_locale = 'en-US';
-      payload.guild = { id: this.guildId, locale: 'en-US', features: [] };
+      payload.guild = { id: guildId, locale: 'en-US', features: [] };
       payload.member = this.guildMember(user, { roles: opts.roles, permissions: opts.permissions ?? MEMBER_PERMISSIONS });
     }
     this.dispatch(GatewayDispatchEvents.InteractionCreate, payload);
@@ -463,12 +524,22 @@ export class DiscordStandIn {
     ws.send(JSON.stringify(payload));
   }
 
-  /** Sends a dispatch now, or keeps it for replay on RESUME while the client is reconnecting. */
+  /**
+   * Sends a dispatch to the shard its guild belongs to (DMs: shard 0) now, or keeps it for replay
+   * on RESUME while that shard is reconnecting.
+   */
   dispatch(t: string, d: unknown): void {
-    const s = ++this.seq;
-    this.log.push({ s, t, d });
-    if (this.log.length > 1000) this.log.shift();
-    if (this.current) this.send(this.current, { op: GatewayOpcodes.Dispatch, t, s, d } as GatewayReceivePayload);
+    const guildId = (d as { guild_id?: string } | null)?.guild_id;
+    const count = this.sessions.values().next().value?.shard[1] ?? 1;
+    const session = this.sessions.get(guildId ? shardForGuild(guildId, count) : 0);
+    if (session) this.dispatchTo(session, t, d);
+  }
+
+  private dispatchTo(session: Session, t: string, d: unknown): void {
+    const s = ++session.seq;
+    session.log.push({ s, t, d });
+    if (session.log.length > 1000) session.log.shift();
+    if (session.ws) this.send(session.ws, { op: GatewayOpcodes.Dispatch, t, s, d } as GatewayReceivePayload);
   }
 
   private onSocket(ws: WebSocket, url: string): void {
@@ -485,7 +556,7 @@ export class DiscordStandIn {
       this.onGatewayMessage(ws, msg);
     });
     ws.on('close', () => {
-      if (this.current === ws) this.current = null;
+      for (const session of this.sessions.values()) if (session.ws === ws) session.ws = null;
     });
     this.send(ws, { op: GatewayOpcodes.Hello, d: { heartbeat_interval: 41_250 }, t: null, s: null });
   }
@@ -504,33 +575,38 @@ export class DiscordStandIn {
           ws.close(4014, 'Disallowed intent(s).');
           return;
         }
+        const shard: [number, number] = Array.isArray(msg.d.shard) ? [msg.d.shard[0], msg.d.shard[1]] : [0, 1];
+        if (!(shard[1] >= 1 && shard[0] >= 0 && shard[0] < shard[1])) {
+          ws.close(4010, 'Invalid shard.');
+          return;
+        }
         this.intents = Number(msg.d.intents);
-        this.sessionId = randomBytes(16).toString('hex');
-        this.seq = 0;
-        this.log = [];
-        this.current = ws;
-        this.dispatch(GatewayDispatchEvents.Ready, {
+        const session: Session = { shard, id: randomBytes(16).toString('hex'), ws, seq: 0, log: [] };
+        this.sessions.set(shard[0], session);
+        const guilds = [this.guildId, ...this.extraGuilds.keys()].filter((g) => shardForGuild(g, shard[1]) === shard[0]);
+        this.dispatchTo(session, GatewayDispatchEvents.Ready, {
           v: 10,
           user: { ...this.botUser, verified: true, mfa_enabled: false, flags: 0 },
-          guilds: [{ id: this.guildId, unavailable: true }],
-          session_id: this.sessionId,
+          guilds: guilds.map((id) => ({ id, unavailable: true })),
+          session_id: session.id,
           resume_gateway_url: `ws://127.0.0.1:${this.port}/resume`,
-          shard: [0, 1],
+          shard,
           application: { id: this.applicationId, flags: 0 },
         });
-        this.dispatch(GatewayDispatchEvents.GuildCreate, this.guildPayload());
+        for (const g of guilds) this.dispatchTo(session, GatewayDispatchEvents.GuildCreate, this.guildPayload(g));
         return;
       }
       case GatewayOpcodes.Resume: {
-        if (msg.d.session_id !== this.sessionId || msg.d.token !== this.token) {
+        const session = [...this.sessions.values()].find((x) => x.id === msg.d.session_id);
+        if (!session || msg.d.token !== this.token) {
           this.send(ws, { op: GatewayOpcodes.InvalidSession, d: false, t: null, s: null });
           return;
         }
-        this.current = ws;
-        for (const e of this.log.filter((e) => e.s > (msg.d.seq ?? 0))) {
+        session.ws = ws;
+        for (const e of session.log.filter((e) => e.s > (msg.d.seq ?? 0))) {
           this.send(ws, { op: GatewayOpcodes.Dispatch, t: e.t, s: e.s, d: e.d } as GatewayReceivePayload);
         }
-        this.dispatch(GatewayDispatchEvents.Resumed, {});
+        this.dispatchTo(session, GatewayDispatchEvents.Resumed, {});
         return;
       }
       default:
@@ -538,12 +614,13 @@ export class DiscordStandIn {
     }
   }
 
-  private guildPayload(): Json {
-    const everyone = { id: this.guildId, name: '@everyone', permissions: EVERYONE_PERMISSIONS.toString(), position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 };
+  private guildPayload(guildId: string): Json {
+    const everyone = { id: guildId, name: '@everyone', permissions: EVERYONE_PERMISSIONS.toString(), position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 };
     const modRole = { id: this.moderatorRoleId, name: 'Docent moderators', permissions: EVERYONE_PERMISSIONS.toString(), position: 1, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 };
+    const main = guildId === this.guildId;
     return {
-      id: this.guildId,
-      name: 'Stand-in Guild',
+      id: guildId,
+      name: main ? 'Stand-in Guild' : this.extraGuilds.get(guildId),
       icon: null,
       owner_id: this.bob.id,
       afk_channel_id: null,
@@ -551,7 +628,7 @@ export class DiscordStandIn {
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: [everyone, modRole],
+      roles: main ? [everyone, modRole] : [everyone],
       emojis: [],
       stickers: [],
       features: [],
@@ -573,7 +650,7 @@ export class DiscordStandIn {
       member_count: 3,
       voice_states: [],
       members: [this.guildMember(this.botUser), this.guildMember(this.alice), this.guildMember(this.bob)],
-      channels: [...this.channels.values()].filter((c) => (c as { guild_id?: string }).guild_id === this.guildId).map((c) => ({ ...c, guild_id: undefined })),
+      channels: [...this.channels.values()].filter((c) => (c as { guild_id?: string }).guild_id === guildId).map((c) => ({ ...c, guild_id: undefined })),
       threads: [],
       presences: [],
       stage_instances: [],
@@ -692,7 +769,7 @@ export class DiscordStandIn {
     if (method === 'GET' && route === '/gateway/bot') {
       return {
         status: 200,
-        body: { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } },
+        body: { url: this.gatewayUrl, shards: this.recommendedShards, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: this.maxConcurrency } },
       };
     }
     if (method === 'GET' && route === '/gateway') return { status: 200, body: { url: this.gatewayUrl } };
@@ -777,7 +854,7 @@ export class DiscordStandIn {
     const thread = {
       id,
       type: ChannelType.PublicThread,
-      guild_id: this.guildId,
+      guild_id: (this.channels.get(parentId) as { guild_id?: string } | undefined)?.guild_id ?? this.guildId,
       parent_id: parentId,
       owner_id: ownerId,
       name,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import { Docent } from '../../../src/pipeline.js';
-import { makeWorkspace, RecordingEmbeddings, testConfig } from '../../support/lifecycle-helpers.js';
+import { GatedEmbeddings, makeWorkspace, RecordingEmbeddings, testConfig } from '../../support/lifecycle-helpers.js';
 
 const STORES = ['local', 'postgres'] as const;
 type Kind = (typeof STORES)[number];
@@ -98,17 +98,74 @@ describe.each(STORES)('IndexStore contract: %s', (kind) => {
     expect((await d.rollback()).generation).toBe(r2.generation);
     expect((await cited(d, QUESTIONS[0])).citations[0].quote).toContain('Tobias Renn');
   });
+
+  it('GIVEN a document with a 3000-letter word of 3-byte letters THEN it is indexed and its other words find it', async () => {
+    const { corpus, config } = await project(kind);
+    const long = 'あ'.repeat(3000); // cut into chunk-sized pieces of 900 letters: 2700 bytes each
+    await fs.writeFile(path.join(corpus, 'odd.md'), `# Odd file\n\nThe checksum ${long} belongs to the Saffron release.\n`);
+    const d = await open(config);
+    expect(d.sources().map((s) => s.source)).toContain('odd.md');
+    expect((await d.answer(QUESTIONS[0])).citations[0].source).toBe('orchard.md');
+    expect((await d.answer('Which release does the checksum belong to?')).retrieved.map((h) => h.chunk.source)).toContain('odd.md');
+  });
+
+  it('GIVEN two re-indexes at once THEN one builds and the other is refused with INDEX_LOCKED naming the holder', async () => {
+    const { config } = await project(kind);
+    const d = await open(config);
+    const both = await Promise.allSettled([d.reindex({ force: true, purpose: 'first' }), d.reindex({ force: true, purpose: 'second' })]);
+    const refused = both.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as { code: string; message: string });
+    expect(refused.map((e) => e.code)).toEqual(['INDEX_LOCKED']);
+    expect(refused[0].message).toMatch(/^Another re-index is running \((first|second), pid \d+ on /);
+    expect(await d.store.listGenerations()).toEqual(['gen-000001', 'gen-000002']);
+    expect(await d.store.readLock()).toBeNull();
+  });
+
+  it('GIVEN a generation built by another process THEN a running Docent serves it, and questions in flight finish on their own generation', async () => {
+    const { corpus, config } = await project(kind);
+    const emb = new GatedEmbeddings();
+    const serving = await open(config, emb);
+    const gen1 = serving.generation;
+    emb.hold();
+    const inFlight = serving.answer(QUESTIONS[0]);
+    await emb.arrived(1);
+    // another process: its own store (its own connections) on the same collection
+    await fs.writeFile(path.join(corpus, 'orchard.md'), ORCHARD_V2);
+    const other = await open(config);
+    const r = await other.reindex();
+    await serving.refresh(true);
+    expect(serving.generation).toBe(r.generation);
+    emb.release();
+    const old = await inFlight;
+    expect(old.generation).toBe(gen1);
+    expect(old.citations[0].quote).toContain('Ines Calloway');
+    const now = await serving.answer(QUESTIONS[0]);
+    expect(now.generation).toBe(r.generation);
+    expect(now.citations[0].quote).toContain('Tobias Renn');
+  });
 });
 
 describe('IndexStore contract: local and postgres agree', () => {
   it('GIVEN the same corpus in both stores THEN the same questions get the same citations (source, lines, quote)', async () => {
     const answers: Record<string, unknown> = {};
+    const ranked: Record<string, Array<Array<{ index: number; score: number }>>> = {};
+    const emb = new RecordingEmbeddings();
     for (const kind of STORES) {
       const { config } = await project(kind);
-      const d = await open(config);
+      const d = await open(config, emb);
       answers[kind] = await Promise.all(QUESTIONS.map((q) => cited(d, q)));
+      // each retriever on its own: BM25+ computed in SQL ranks and scores as the local index does
+      const index = await d.current();
+      const out: Array<Array<{ index: number; score: number }>> = [];
+      for (const q of [...QUESTIONS, 'orchard honey', 'apples apples stored']) {
+        out.push(await index.lexical.search(q, 10), await index.dense.search(await emb.embedQuery(q), 10));
+      }
+      ranked[kind] = out;
     }
     expect(answers.postgres).toEqual(answers.local);
     expect((answers.local as Array<{ answered: boolean }>).every((a) => a.answered)).toBe(true);
+    ranked.postgres.forEach((hits, i) => {
+      expect(hits.map((h) => h.index)).toEqual(ranked.local[i].map((h) => h.index));
+      hits.forEach((h, j) => expect(h.score).toBeCloseTo(ranked.local[i][j].score, 5));
+    });
   });
 });

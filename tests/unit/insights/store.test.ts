@@ -1,4 +1,4 @@
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,5 +88,41 @@ describe('InsightsStore', () => {
     await s.closeGaps([gaps[0].id, gaps[1].id], 'gen-0002');
     expect((await s.openGaps()).map((g) => g.question)).toEqual(['question d2']);
     await s.close();
+  });
+  it('collections: a database from before them keeps its questions as the default collection’s; gaps and stats of one collection count only its questions and the votes on its answers', async () => {
+    const file = path.join(dir, 'old', 'insights.db');
+    await mkdir(path.dirname(file), { recursive: true });
+    // the schema as the first release created it, with one refused question
+    const { createClient } = await import('@libsql/client');
+    const old = createClient({ url: `file:${file}` });
+    await old.batch([
+      `CREATE TABLE questions (id TEXT PRIMARY KEY, asked_at TEXT NOT NULL, via TEXT NOT NULL, user_id TEXT, question TEXT NOT NULL, answered INTEGER NOT NULL, support REAL,
+        citations INTEGER NOT NULL, sources TEXT NOT NULL, answer TEXT NOT NULL, link TEXT, generation TEXT, gap INTEGER NOT NULL DEFAULT 0, hand_offs INTEGER NOT NULL DEFAULT 0,
+        solved INTEGER, closed_at TEXT, closed_by TEXT)`,
+      `INSERT INTO questions (id, asked_at, via, question, answered, citations, sources, answer) VALUES ('old1', '2026-03-20T10:00:00.000Z', 'discord', 'Where is the old manual?', 0, 0, '[]', '')`,
+    ], 'write');
+    old.close();
+
+    const s = await InsightsStore.open(file, { defaultCollection: 'main' });
+    const now = new Date('2026-03-20T18:00:00.000Z');
+    const at = '2026-03-20T12:00:00.000Z';
+    await s.recordQuestion(q('m1', { askedAt: at }));
+    await s.recordQuestion(q('a1', { askedAt: at, collection: 'acme', guildId: '123456789012345678', sources: [src('acme.md')] }));
+    await s.recordQuestion(q('a2', { askedAt: at, collection: 'acme', answered: false, question: 'What is Falcon?' }));
+    await s.recordVote({ answerId: 'a1', userId: 'u1', vote: 'down', time: at });
+    await s.recordVote({ answerId: 'm1', userId: 'u1', vote: 'up', time: at });
+
+    expect((await s.openGaps({ collection: 'main' })).map((g) => g.question)).toEqual(['Where is the old manual?']);
+    expect((await s.openGaps({ collection: 'acme' })).map((g) => g.question).sort()).toEqual(['What is Falcon?', 'question a1']);
+    expect(await s.openGaps({ collection: 'beta' })).toEqual([]);
+    expect(await s.openGaps()).toHaveLength(3);
+    const acme = await s.stats({ days: 1, now, collection: 'acme' });
+    expect(acme).toMatchObject({ questions: 2, answered: 1, up: 0, down: 1, openGaps: 2, topSources: [{ source: 'acme.md', title: 'acme', answers: 1 }] });
+    expect(await s.stats({ days: 1, now, collection: 'main' })).toMatchObject({ questions: 2, answered: 1, up: 1, down: 0, openGaps: 1 });
+    await s.close();
+    // opened again: migrated once, nothing lost
+    const again = await InsightsStore.open(file, { defaultCollection: 'main' });
+    expect((await again.openGaps({ collection: 'main' })).map((g) => g.id)).toEqual(['old1']);
+    await again.close();
   });
 });
