@@ -4,9 +4,13 @@
  */
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { renderMarkdown } from './bench/report.js';
+import { renderMarkdown, renderStores } from './bench/report.js';
 import { renderRobustness, runRobustness } from './bench/robustness.js';
-import { runBench } from './bench/run.js';
+import { startPglite } from './bench/database.js';
+import { runBench, type BenchOptions } from './bench/run.js';
+import { runStoreBench } from './bench/stores.js';
+import type { StoreKind } from '../src/index/index-store.js';
+import { addSecret, redact } from '../src/log.js';
 import { renderScale, runScale } from './bench/scale.js';
 
 const USAGE = `Usage
@@ -14,6 +18,14 @@ const USAGE = `Usage
 
 Options
   --sizes LIST      corpus sizes in chunks, e.g. 1k,10k,100k (default 1k,10k,100k)
+  --store S         local (default): the whole suite below on the local store;
+                    postgres, both: the store comparison instead (ingest, search() p50/p99,
+                    dense recall@10 vs exact, re-index of one changed document), for the
+                    Postgres store, or for both stores side by side on the same corpus
+  --query-budget MS store comparison: each timed measurement of a store stops after this long
+                    once 50 queries ran (default: all --queries)
+  --database-url U  the Postgres (with pgvector) to bench (default: DATABASE_URL, else the bench
+                    starts PGlite in a child process on a free port; its figures are PGlite's)
   --queries N       timed queries per size, after warm-up (default 1000)
   --warmup N        warm-up queries (default 50)
   --ef N            efSearch for Docent (default: config, DOCENT_EF_SEARCH or 128)
@@ -36,6 +48,7 @@ Options
 Examples
   npm run bench -- --sizes 1k
   npm run bench -- --sizes 1k,10k,100k --json bench.json
+  npm run bench -- --store both --sizes 10k,100k --queries 500
   npm run bench -- --scale 1m --queries 1000`;
 
 export function parseSizes(list: string): number[] {
@@ -48,11 +61,58 @@ export function parseSizes(list: string): number[] {
   });
 }
 
-async function main() {
+const STORES: Record<string, StoreKind[]> = { local: ['local'], postgres: ['postgres'], both: ['local', 'postgres'] };
+
+/** `--store local|postgres|both` → the stores to measure. */
+export function parseStores(value: string): StoreKind[] {
+  const stores = Object.hasOwn(STORES, value) ? STORES[value] : undefined;
+  if (!stores) throw new Error(`--store: expected local, postgres or both, got "${value}"`);
+  return stores;
+}
+
+/**
+ * A postgres:// URL from `--database-url` or DATABASE_URL (`name`); its password is registered as
+ * a secret first, and an error never shows the value (it may hold the password).
+ */
+export function parseDatabaseUrl(value: string, name: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new Error(`${name}: expected a URL such as postgres://user:password@host:5432/database (the value is not shown: it may hold a password)`);
+  }
+  if (u.password) addSecret(decodeURIComponent(u.password));
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new Error(`${name}: expected a postgres:// or postgresql:// URL, got ${u.protocol}//…`);
+  return value;
+}
+
+export type BenchCommand =
+  | { help: true }
+  | {
+      help: false;
+      stores: StoreKind[];
+      /** For the postgres store; undefined: the bench starts PGlite. */
+      databaseUrl: string | undefined;
+      /** Store comparison: time budget of each measurement per store, ms. */
+      queryBudgetMs: number | undefined;
+      bench: Omit<BenchOptions, 'log'>;
+      json: string | undefined;
+      stallChunks: number;
+      robustness: boolean;
+      /** `--scale LIST`: the local store alone at these sizes, instead of the suite. */
+      scale: number[] | undefined;
+    };
+
+/** The command line (and DATABASE_URL) → what to run; a bad value throws an error that names the option. */
+export function parseBenchArgs(args: string[], env: NodeJS.ProcessEnv = process.env): BenchCommand {
   const { values } = parseArgs({
+    args,
     options: {
       sizes: { type: 'string', default: '1k,10k,100k' },
+      store: { type: 'string', default: 'local' },
+      'database-url': { type: 'string' },
       queries: { type: 'string', default: '1000' },
+      'query-budget': { type: 'string' },
       warmup: { type: 'string', default: '50' },
       ef: { type: 'string' },
       'ef-sweep': { type: 'string', default: '10,32,64,128,256' },
@@ -70,55 +130,94 @@ async function main() {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return;
-  }
+  if (values.help) return { help: true };
   const int = (name: string, v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} expects a whole number, got "${v}"`);
     return n;
   };
-  const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-  if (values.scale) {
-    const scale = await runScale({
-      sizes: parseSizes(values.scale),
+  const stores = parseStores(values.store);
+  if (values.scale !== undefined && values.store !== 'local') throw new Error(`--scale measures the local store alone: leave out --store (got --store ${values.store})`);
+  const given = values['database-url'];
+  if (given !== undefined && !stores.includes('postgres')) throw new Error(`--database-url is for the postgres store: add --store postgres or --store both (got --store ${values.store})`);
+  const databaseUrl = given !== undefined ? parseDatabaseUrl(given, '--database-url') : stores.includes('postgres') && env.DATABASE_URL ? parseDatabaseUrl(env.DATABASE_URL, 'DATABASE_URL') : undefined;
+  return {
+    help: false,
+    stores,
+    databaseUrl,
+    queryBudgetMs: values['query-budget'] !== undefined ? int('query-budget', values['query-budget']) : undefined,
+    json: values.json,
+    stallChunks: int('stall-chunks', values['stall-chunks']),
+    robustness: !values['no-robustness'],
+    scale: values.scale !== undefined ? parseSizes(values.scale) : undefined,
+    bench: {
+      sizes: parseSizes(values.sizes),
       queries: Math.max(1, int('queries', values.queries)),
-      seed: int('seed', values.seed),
+      warmup: int('warmup', values.warmup),
       efSearch: values.ef !== undefined ? int('ef', values.ef) : undefined,
+      efSweep: values['ef-sweep'] ? values['ef-sweep'].split(',').map((x) => int('ef-sweep', x.trim())) : [],
+      coldStartRuns: int('cold-runs', values['cold-runs']),
+      rssProbe: !values['no-rss'],
+      probeNodeOptions: values['probe-node-options'],
+      peerBudgetMs: int('peer-budget', values['peer-budget']),
+      seed: int('seed', values.seed),
+      topicShare: values['no-topics'] ? [0, 0] : undefined,
       keep: values.keep,
-      log,
-    });
-    process.stdout.write(renderScale(scale) + '\n');
-    if (values.json) await fs.writeFile(values.json, JSON.stringify(scale, null, 2) + '\n');
+    },
+  };
+}
+
+const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${redact(line)}\n`);
+
+async function main() {
+  const cmd = parseBenchArgs(process.argv.slice(2));
+  if (cmd.help) {
+    process.stdout.write(USAGE + '\n');
     return;
   }
-  const report = await runBench({
-    sizes: parseSizes(values.sizes),
-    queries: Math.max(1, int('queries', values.queries)),
-    warmup: int('warmup', values.warmup),
-    efSearch: values.ef !== undefined ? int('ef', values.ef) : undefined,
-    efSweep: values['ef-sweep'] ? values['ef-sweep'].split(',').map((x) => int('ef-sweep', x.trim())) : [],
-    coldStartRuns: int('cold-runs', values['cold-runs']),
-    rssProbe: !values['no-rss'],
-    probeNodeOptions: values['probe-node-options'],
-    peerBudgetMs: int('peer-budget', values['peer-budget']),
-    seed: int('seed', values.seed),
-    topicShare: values['no-topics'] ? [0, 0] : undefined,
-    keep: values.keep,
-    log: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
-  });
+  if (cmd.scale) {
+    const scale = await runScale({ sizes: cmd.scale, queries: cmd.bench.queries, seed: cmd.bench.seed, efSearch: cmd.bench.efSearch, keep: cmd.bench.keep, log });
+    process.stdout.write(renderScale(scale) + '\n');
+    if (cmd.json) await fs.writeFile(cmd.json, JSON.stringify(scale, null, 2) + '\n');
+    return;
+  }
+  if (cmd.stores.includes('postgres')) return mainStores(cmd);
+  const report = await runBench({ ...cmd.bench, log });
   process.stdout.write(renderMarkdown(report) + '\n');
-  const robustness = values['no-robustness']
-    ? undefined
-    : await runRobustness({ reindexChunks: int('stall-chunks', values['stall-chunks']), seed: int('seed', values.seed), log: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`) });
+  const robustness = cmd.robustness ? await runRobustness({ reindexChunks: cmd.stallChunks, seed: cmd.bench.seed, log }) : undefined;
   if (robustness) process.stdout.write('\n' + renderRobustness(robustness) + '\n');
-  if (values.json) await fs.writeFile(values.json, JSON.stringify({ ...report, robustness }, null, 2) + '\n');
+  if (cmd.json) await fs.writeFile(cmd.json, JSON.stringify({ ...report, robustness }, null, 2) + '\n');
+}
+
+/** `--store postgres|both`: the store comparison, on the given database or on a PGlite the bench starts. */
+async function mainStores(cmd: Extract<BenchCommand, { help: false }>) {
+  const db = cmd.databaseUrl ? null : await startPglite(log);
+  try {
+    const report = await runStoreBench({
+      ...cmd.bench,
+      stores: cmd.stores,
+      queryBudgetMs: cmd.queryBudgetMs,
+      databaseUrl: cmd.databaseUrl ?? db!.url,
+      databaseLabel: db?.label ?? `the database at ${describeDatabase(cmd.databaseUrl!)} (collections bench-<size>-<run> are left there)`,
+      log,
+    });
+    report.databasePeakRssMB = db?.peakRssMB() ?? null;
+    process.stdout.write(renderStores(report) + '\n');
+    if (cmd.json) await fs.writeFile(cmd.json, JSON.stringify(report, null, 2) + '\n');
+  } finally {
+    await db?.stop();
+  }
+}
+
+/** host:port/database of a URL, never its user or password. */
+function describeDatabase(url: string): string {
+  const u = new URL(url);
+  return `${u.host}${u.pathname}`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('scripts/bench.ts')) {
   main().catch((err) => {
-    process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(redact(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`) + '\n');
     process.exitCode = 1;
   });
 }

@@ -1,6 +1,7 @@
 /** Renders a benchmark report as Markdown tables. */
 import { renderLongRunning } from './long-running.js';
 import type { BenchReport, SizeReport } from './run.js';
+import type { StoreBenchReport, StoreSizeReport } from './stores.js';
 
 const fmt = (x: number | undefined | null, digits = 2): string => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x >= 100 ? String(Math.round(x)) : x.toFixed(digits));
 const ms = (x: number | undefined | null) => fmt(x, 2);
@@ -80,5 +81,36 @@ export function renderMarkdown(r: BenchReport): string {
   out.push('');
   out.push(table(['index file MB', ...col], Object.keys(s[0]?.indexFilesMB ?? {}).map((k) => row(k, (x) => fmt(x.indexFilesMB[k])))));
   if (r.longRunning) out.push('', renderLongRunning(r.longRunning));
+  return out.join('\n');
+}
+
+/** The store comparison (`--store postgres|both`): each size's stores side by side. */
+export function renderStores(r: StoreBenchReport): string {
+  const m = r.machine;
+  const cols = r.sizes.flatMap((stores) => stores.map((x) => ({ head: `${label(x.chunks)} ${x.store}`, x })));
+  const row = (name: string, f: (x: StoreSizeReport) => string) => [name, ...cols.map((c) => f(c.x))];
+  const out: string[] = [];
+  out.push(
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.totalMemGB} GB, Node ${m.node} (${m.platform}); load average (1/5/15 min) ${r.load.start.join(' / ')} at the start, ${r.load.end.join(' / ')} at the end.` +
+      `${r.database ? ` Database: ${r.database}${r.databasePeakRssMB ? ` (peak RSS ${r.databasePeakRssMB} MB)` : ''}.` : ''} Bench process peak RSS ${r.benchPeakRssMB} MB.` +
+      ` ${r.options.queries} timed queries per size and store${r.options.queryBudgetMs !== null ? ` (each measurement stops after ${r.options.queryBudgetMs / 1000} s once it ran ${r.options.minQueries})` : ''} after ${r.options.warmup} warm-up; embedder ${r.options.embedder}; efSearch ${r.options.efSearch}; ${r.date}.`,
+  );
+  out.push('');
+  out.push('### Local vs Postgres store');
+  out.push('');
+  out.push(
+    table(['', ...cols.map((c) => c.head)], [
+      row('ingest, chunks/s (total ms)', (x) => `${x.ingest.chunksPerSec} (${x.ingest.ms})`),
+      row('no-change re-index ms', (x) => String(x.noChangeReindexMs)),
+      row('open (Docent.open) ms', (x) => String(x.openMs)),
+      row('retrieval search() ms p50 / p95 / p99 (queries)', (x) => `${lat(x.retrieval)} (${x.retrieval.n})`),
+      row('dense side (search() dense mode) ms p50 / p95 / p99', (x) => lat(x.dense.latency)),
+      row('lexical side (search() lexical mode) ms p50 / p95 / p99', (x) => lat(x.lexical)),
+      row('recall@10 dense side vs exact (queries)', (x) => `${fmt(x.dense.recallAt10, 4)} (${x.dense.latency.n})`),
+      row('source paragraph in hybrid top 10', (x) => fmt(x.hitAt10, 3)),
+      row('one document changed: chunks embedded / re-index ms', (x) => `${x.reindexOne.embedded} / ${x.reindexOne.ms}`),
+      row('… served by the open Docent after ms', (x) => String(x.reindexOne.pickUpMs)),
+    ]),
+  );
   return out.join('\n');
 }

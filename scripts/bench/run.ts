@@ -145,7 +145,7 @@ export function machineInfo(): BenchReport['machine'] {
 
 const MB = 1024 * 1024;
 
-async function hnswlibNode() {
+export async function hnswlibNode() {
   const mod = (await import('hnswlib-node')) as typeof import('hnswlib-node') & { default?: typeof import('hnswlib-node') };
   return mod.default ?? mod;
 }

@@ -29,7 +29,7 @@ export function median(xs: number[]): number {
 }
 
 /** |a ∩ b| / |b| (b is the exact answer). */
-export function overlap(a: number[], b: number[]): number {
+export function overlap<T>(a: T[], b: T[]): number {
   if (b.length === 0) return 1;
   const set = new Set(a);
   let hit = 0;
@@ -66,4 +66,21 @@ export async function dirBytes(dir: string): Promise<number> {
     else if (e.isFile()) total += (await fs.stat(p)).size;
   }
   return total;
+}
+
+/**
+ * `timeEach` that stops once `budgetMs` has passed and at least `min` items ran (all of them when
+ * there are fewer): per-item milliseconds of the items that ran, in order.
+ */
+export async function timeWithin<T, R>(items: T[], budgetMs: number, min: number, fn: (item: T, i: number) => Promise<R> | R, onResult?: (r: R, i: number) => void): Promise<number[]> {
+  const out: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < items.length; i++) {
+    if (i >= min && performance.now() - start > budgetMs) break;
+    const t = performance.now();
+    const r = await fn(items[i], i);
+    out.push(performance.now() - t);
+    onResult?.(r, i);
+  }
+  return out;
 }

@@ -7,11 +7,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseSizes } from '../../scripts/bench.js';
+import { parseBenchArgs, parseSizes } from '../../scripts/bench.js';
 import { generateCorpus, gloveWords, sampleQueries } from '../../scripts/bench/corpus.js';
-import { renderMarkdown } from '../../scripts/bench/report.js';
+import { renderMarkdown, renderStores } from '../../scripts/bench/report.js';
 import { ROOT, runBench } from '../../scripts/bench/run.js';
-import { percentile, summarize } from '../../scripts/bench/stats.js';
+import { percentile, summarize, timeWithin } from '../../scripts/bench/stats.js';
+import { runStoreBench } from '../../scripts/bench/stores.js';
 import { GLOVE_CACHE_FILE } from '../../src/embeddings/glove.js';
 import { loadCorpus } from '../../src/ingest/corpus.js';
 import { chunkDocument } from '../../src/ingest/chunker.js';
@@ -57,6 +58,14 @@ describe('bench helpers', () => {
     expect(s.p99).toBe(100);
     expect(percentile([], 50)).toBeNaN();
   });
+
+  it('GIVEN a spent time budget THEN timeWithin still runs the minimum, in order, and stops there', async () => {
+    const ran: number[] = [];
+    const ms = await timeWithin([10, 11, 12, 13, 14], -1, 3, (x) => x, (r) => ran.push(r));
+    expect(ran).toEqual([10, 11, 12]);
+    expect(ms).toHaveLength(3);
+    expect(await timeWithin([1, 2], -1, 3, (x) => x)).toHaveLength(2);
+  });
 });
 
 describe('bench tiny run', () => {
@@ -91,5 +100,70 @@ describe('bench tiny run', () => {
     expect(md).toContain('| 200 chunks |');
     expect(md).toContain('MemoryVectorStore');
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});
+
+describe('bench command line', () => {
+  it('GIVEN --scale THEN the local store alone at those sizes, and never with another store', () => {
+    const cmd = parseBenchArgs(['--scale', '300k,1m']);
+    expect(cmd.help === false && cmd.scale).toEqual([300_000, 1_000_000]);
+    expect(() => parseBenchArgs(['--scale', '1m', '--store', 'both'])).toThrow('--scale measures the local store alone: leave out --store (got --store both)');
+    expect(() => parseBenchArgs(['--scale', 'lots'])).toThrow('--sizes: cannot read "lots"');
+  });
+
+  it('GIVEN no --store THEN the local suite runs, as before; both means local and postgres', () => {
+    expect(parseBenchArgs([], {})).toMatchObject({ help: false, stores: ['local'], databaseUrl: undefined });
+    expect(parseBenchArgs(['--store', 'both', '--sizes', '10k,100k'], {})).toMatchObject({ stores: ['local', 'postgres'], databaseUrl: undefined, bench: { sizes: [10_000, 100_000] } });
+    expect(parseBenchArgs(['--store', 'postgres'], {})).toMatchObject({ stores: ['postgres'] });
+  });
+
+  it('GIVEN a --store that is not local, postgres or both THEN a clear error names the option and the value', () => {
+    expect(() => parseBenchArgs(['--store', 'pg'], {})).toThrow('--store: expected local, postgres or both, got "pg"');
+    expect(() => parseBenchArgs(['--store', 'constructor'], {})).toThrow('--store: expected local, postgres or both, got "constructor"');
+  });
+
+  it('GIVEN a database URL THEN --database-url wins over DATABASE_URL, which only the postgres store reads', () => {
+    const env = { DATABASE_URL: 'postgres://env@db:5432/docent' };
+    expect(parseBenchArgs(['--store', 'both'], env)).toMatchObject({ databaseUrl: env.DATABASE_URL });
+    expect(parseBenchArgs(['--store', 'postgres', '--database-url', 'postgresql://me@other/x'], env)).toMatchObject({ databaseUrl: 'postgresql://me@other/x' });
+    expect(parseBenchArgs([], env)).toMatchObject({ stores: ['local'], databaseUrl: undefined });
+  });
+
+  it('GIVEN a bad database URL, or one without the postgres store THEN the error names the option and never shows the password', () => {
+    const bad = (args: string[], env = {}) => {
+      try {
+        parseBenchArgs(args, env);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    expect(bad(['--store', 'postgres', '--database-url', 'mysql://u:hunter22@db/x'])).toBe('--database-url: expected a postgres:// or postgresql:// URL, got mysql://…');
+    expect(bad(['--store', 'postgres', '--database-url', 'hunter22 not a url'])).toMatch(/^--database-url: expected a URL such as postgres:\/\/.*the value is not shown/);
+    expect(bad(['--store', 'both'], { DATABASE_URL: 'http://u:hunter22@db/x' })).toBe('DATABASE_URL: expected a postgres:// or postgresql:// URL, got http://…');
+    expect(bad(['--database-url', 'postgres://u:hunter22@db/x'])).toBe('--database-url is for the postgres store: add --store postgres or --store both (got --store local)');
+  });
+});
+
+describe('bench store comparison', () => {
+  it('GIVEN 200 chunks on the local store THEN ingest, search, dense recall against exact and a one-document re-index are reported', async () => {
+    const report = await runStoreBench({ sizes: [200], stores: ['local'], queries: 20, warmup: 2, workDir: path.join(tmp, 'stores') });
+    expect(report.database).toBeNull();
+    expect(report.sizes).toHaveLength(1);
+    const [s] = report.sizes[0];
+    expect(s).toMatchObject({ store: 'local', chunks: 200, ingest: { embedded: 200 } });
+    for (const l of [s.retrieval, s.dense.latency, s.lexical]) {
+      expect(l.n).toBe(20);
+      expect(l.p50).toBeLessThanOrEqual(l.p99);
+    }
+    // at 200 chunks the graph search is exact, and the hybrid search finds the sampled paragraphs
+    expect(s.dense.recallAt10).toBe(1);
+    expect(s.hitAt10).toBeGreaterThan(0.5);
+    // one paragraph of one document changed: one chunk embedded, the rest reused, and served
+    expect(s.reindexOne).toMatchObject({ embedded: 1, chunks: 200 });
+    expect(s.reindexOne.ms).toBeGreaterThan(0);
+    const md = renderStores(report);
+    expect(md).toContain('| 200 local |');
+    expect(md).toContain('one document changed: chunks embedded / re-index ms | 1 / ');
   });
 });
