@@ -212,9 +212,18 @@ function postgresUrl(env: Env, name: string): string | undefined {
   } catch {
     throw new ConfigError(name, 'expected a URL such as postgres://user:password@host:5432/database (the value is not shown: it may hold a password)');
   }
-  if (u.password) addSecret(decodeURIComponent(u.password));
+  // the password as written and decoded (a stray % is not an escape), and one given as ?password=
+  for (const secret of [u.password, safeDecode(u.password), u.searchParams.get('password') ?? '']) if (secret) addSecret(secret);
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new ConfigError(name, `expected a postgres:// or postgresql:// URL, got ${u.protocol}//…`);
   return v;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Collection names are folder names and SQL values (one home: src/collections.ts). */

@@ -44,6 +44,11 @@ export function cliConfig(over: { corpus?: string; index?: string; collection?: 
     }
     return cfg;
   }
+  if (loaded.store === 'postgres' && (over.corpus !== undefined || over.index !== undefined)) {
+    // locally another folder gets an index of its own; in Postgres it would re-index the shared
+    // collection from that folder, for every process that serves it
+    throw new UserError('BAD_OPTION', `--corpus and --index are for the local store; with DOCENT_STORE=postgres, keep other documents apart with --collection NAME (collection "${loaded.collection}" is shared by every process that serves it).`);
+  }
   const cfg = { ...loaded };
   if (over.corpus && !over.index) cfg.indexDir = indexDirForCorpus(cfg, over.corpus);
   if (over.corpus) cfg.corpusDir = path.resolve(over.corpus);

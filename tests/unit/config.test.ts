@@ -26,8 +26,10 @@ describe('config', () => {
     expect(c.discord.messageContentIntent).toBe(false);
   });
 
-  it('GIVEN .env.example as it is THEN it loads, and it documents every variable the config reads', () => {
+  it('GIVEN .env.example as it is THEN it loads, sets each variable once (dotenv keeps the last), and it documents every variable the config reads', () => {
     const env = example();
+    const names = [...readFileSync(path.join(ROOT, '.env.example'), 'utf8').matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
     expect(() => loadConfig(env)).not.toThrow();
     const source = readFileSync(path.join(ROOT, 'src/config.ts'), 'utf8');
     const read = [...source.matchAll(/\(env, '([A-Z0-9_]+)'/g)].map((m) => m[1]);
@@ -126,7 +128,34 @@ describe('sharding', () => {
   });
 });
 
+describe('DATABASE_URL', () => {
+  it('GIVEN a password with a stray % or given as ?password= THEN the config loads and the password is a secret either way', async () => {
+    const { redact } = await import('../../src/log.js');
+    expect(loadConfig({ DOCENT_STORE: 'postgres', DATABASE_URL: 'postgres://u:p%ss-9Zq@db/docent' }).store).toBe('postgres');
+    expect(redact('login p%ss-9Zq failed')).not.toContain('p%ss-9Zq');
+    loadConfig({ DOCENT_STORE: 'postgres', DATABASE_URL: 'postgres://u@db/docent?password=qv7-Secret' });
+    expect(redact('login qv7-Secret failed')).not.toContain('qv7-Secret');
+  });
+});
+
 describe('cliConfig', () => {
+  it('GIVEN the postgres store THEN --corpus and --index are refused (they would re-index the shared collection from another folder), --collection is the way', async () => {
+    const { cliConfig } = await import('../../src/cli/common.js');
+    const env = { DOCENT_STORE: 'postgres', DATABASE_URL: 'postgres://docent:secret-pw@db.example:5432/docent' };
+    for (const over of [{ corpus: '/tmp/drafts' }, { index: '/tmp/idx' }]) {
+      const err = (() => {
+        try {
+          cliConfig(over, env);
+        } catch (e) {
+          return e as { code: string; message: string };
+        }
+      })();
+      expect(err?.code).toBe('BAD_OPTION');
+      expect(err?.message).toContain('with DOCENT_STORE=postgres, keep other documents apart with --collection NAME');
+    }
+    expect(cliConfig({}, env)).toMatchObject({ store: 'postgres', collection: 'default' });
+  });
+
   it('GIVEN --corpus and --index with spaces and non-ASCII letters THEN the paths are used as written', async () => {
     const { cliConfig } = await import('../../src/cli/common.js');
     const c = cliConfig({ corpus: 'my docs/ü', index: '/tmp/an index' }, {});
