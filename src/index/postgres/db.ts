@@ -19,7 +19,8 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EH
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
-  if (e.code && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08') || e.code.startsWith('28'))) return true;
+  // 08P01 (protocol violation) is a statement the server could not read, not a lost connection
+  if (e.code && e.code !== '08P01' && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08') || e.code.startsWith('28'))) return true;
   return /Connection terminated|connection error|timeout exceeded when trying to connect|Connection ended|not queryable/i.test(e.message ?? '');
 }
 
@@ -37,7 +38,10 @@ export function literal(v: unknown): string {
   return quote(String(v));
 }
 
-function quote(s: string): string {
+function quote(raw: string): string {
+  // Postgres text cannot hold NUL (a document's text may, from HTML or PDF): U+FFFD in its place
+  // keeps the string's length, so character offsets (quotes, line numbers) stay exact
+  const s = raw.includes('\0') ? raw.replace(/\0/g, '\uFFFD') : raw;
   const q = `'${s.replace(/'/g, "''")}'`;
   return s.includes('\\') ? ` E${q.replace(/\\/g, '\\\\')}` : q;
 }

@@ -34,6 +34,9 @@ import { indexable, PgDense, PgLexical, parseVector, quoteLexeme, vectorLiteral,
 
 /** Rows per INSERT while writing a generation. */
 const BATCH = 500;
+/** pgvector's HNSW index refuses longer vectors (halfvec would take 4000, at half the precision). */
+const MAX_HNSW_DIMS = 2000;
+
 /** tsvector keeps at most 256 positions per lexeme: a term's frequency in one field is counted up to this. */
 const MAX_TF = 255;
 
@@ -183,6 +186,9 @@ export class PostgresStore implements IndexStore {
     const { lock, slice } = opts;
     const progress = opts.onProgress ?? (() => {});
     const dims = w.manifest.embedder.dimensions;
+    if (dims > MAX_HNSW_DIMS) {
+      throw new UserError('STORE_LIMIT', `pgvector's HNSW index holds vectors of at most ${MAX_HNSW_DIMS} dimensions; the embedder ${w.manifest.embedder.id} gives ${dims}. Use an embedder with fewer dimensions, or DOCENT_STORE=local. The previous generation still serves.`);
+    }
     progress({ stage: 'index', done: 0, total: 1 });
     const lex = await lexicalRows(w.chunks, slice);
     progress({ stage: 'index', done: 1, total: 1 });
@@ -276,8 +282,14 @@ export class PostgresStore implements IndexStore {
     return manifest;
   }
 
-  /** Drops generations beyond the newest `keep` (never the serving one), and the originals no kept generation names. */
-  private async prune(keep: number): Promise<void> {
+  /**
+   * Drops generations beyond the newest `keep` (never the serving one, nor the one before it: other
+   * processes may still be answering from it until they next read the pointer; locally an open
+   * file keeps a pruned generation readable, a dropped table is gone), and the originals no kept
+   * generation names.
+   */
+  private async prune(keepGenerations: number): Promise<void> {
+    const keep = Math.max(2, keepGenerations);
     const gens = (await this.db.query<{ id: string; name: string }>('SELECT id, name FROM docent_generations WHERE collection = $1 ORDER BY seq', [this.collection])).rows;
     const serving = await this.currentName();
     const excess = gens.slice(0, Math.max(0, gens.length - keep)).filter((g) => g.name !== serving);

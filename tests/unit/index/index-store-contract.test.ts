@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import { Docent } from '../../../src/pipeline.js';
+import { HashEmbeddings } from '../../../src/embeddings/hash.js';
 import { GatedEmbeddings, makeWorkspace, RecordingEmbeddings, testConfig } from '../../support/lifecycle-helpers.js';
 
 const STORES = ['local', 'postgres'] as const;
@@ -141,6 +142,16 @@ describe.each(STORES)('IndexStore contract: %s', (kind) => {
     const now = await serving.answer(QUESTIONS[0]);
     expect(now.generation).toBe(r.generation);
     expect(now.citations[0].quote).toContain('Tobias Renn');
+  });
+});
+
+describe('Postgres store limits', () => {
+  it('GIVEN an embedder of more dimensions than pgvector HNSW holds THEN the build is refused with STORE_LIMIT saying what to do', async () => {
+    const { config } = await project('postgres');
+    const wide = new RecordingEmbeddings(new HashEmbeddings({ dimensions: 2048 }));
+    const err = (await Docent.open(config, { embeddings: wide }).catch((e: unknown) => e)) as { code: string; message: string };
+    expect(err.code).toBe('STORE_LIMIT');
+    expect(err.message).toContain('at most 2000 dimensions');
   });
 });
 

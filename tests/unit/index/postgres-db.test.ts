@@ -21,6 +21,8 @@ describe('values as SQL literals', () => {
     expect(arr).toEqual([...HOSTILE, null]);
     const bytes = Buffer.from([0, 39, 92, 255]);
     expect((await db.query<{ v: Buffer }>('SELECT $1::bytea AS v', [bytes])).rows[0].v).toEqual(bytes);
+    // Postgres text cannot hold NUL (HTML or PDF text may): it arrives as U+FFFD, the length (so every offset) kept
+    expect((await db.query<{ v: string }>('SELECT $1::text AS v', ['a\u0000b'])).rows[0].v).toBe('a\uFFFDb');
     // a value is never read for placeholders of its own
     expect(inline('SELECT $1, $2', ['$2', 'x'])).toBe("SELECT '$2', 'x'");
   });
