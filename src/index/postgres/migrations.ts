@@ -83,19 +83,14 @@ CREATE TABLE docent_locks (
   {
     name: '002-answer-limits',
     sql: `
--- the bot's per-user rate limit and cap on answers in flight, shared by every process and machine
--- (src/discord/postgres-limiter.ts): each question asked in the last minute, and each answer being computed
+-- the bot's per-user rate limit, shared by every process and machine (src/discord/postgres-limiter.ts):
+-- each question asked in the last minute
 CREATE TABLE docent_answer_requests (
   user_id text NOT NULL,
   at      timestamptz NOT NULL
 );
 CREATE INDEX docent_answer_requests_user_at ON docent_answer_requests (user_id, at);
-CREATE TABLE docent_answer_leases (
-  id         text PRIMARY KEY,
-  user_id    text NOT NULL,
-  -- a process that died holding one gives it back when it expires
-  expires_at timestamptz NOT NULL
-);
+CREATE INDEX docent_answer_requests_at ON docent_answer_requests (at);
 `,
   },
 ];
