@@ -65,7 +65,11 @@ export function createCollectionRegistry(base: BotContext, deps: CollectionDeps)
       await docent.close();
       throw new Error('the bot is stopping');
     }
-    const stop = await deps.start(context);
+    // a watcher or sync that cannot start leaves no pipeline (and no share of a database pool) open
+    const stop = await deps.start(context).catch(async (err: unknown) => {
+      await docent.close().catch(() => {});
+      throw err;
+    });
     base.logger.info('collection opened', { collection: name, corpus: config.corpusDir });
     return {
       context,

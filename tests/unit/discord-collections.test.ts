@@ -33,6 +33,7 @@ function setup() {
   const started: string[] = [];
   const stopped: string[] = [];
   let failNext = false;
+  let failStart = false;
   const registry = createCollectionRegistry(base, {
     async open(c) {
       const docent = new FakeDocent();
@@ -46,6 +47,10 @@ function setup() {
       return docent;
     },
     async start(ctx) {
+      if (failStart) {
+        failStart = false;
+        throw new Error('cannot watch the folder');
+      }
       started.push(`${ctx.collection} ${ctx.config.corpusDir}`);
       return async () => void stopped.push(ctx.collection);
     },
@@ -55,7 +60,7 @@ function setup() {
     await arrival(i);
     opened[i].release();
   };
-  return { base, registry, opened, release, started, stopped, fail: () => (failNext = true) };
+  return { base, registry, opened, release, started, stopped, fail: () => (failNext = true), failStart: () => (failStart = true) };
 }
 
 it('GIVEN two uses of a collection at once THEN it is opened once, in its own new folder, with its watchers; an unmapped guild and a DM get the default context as it is', async () => {
@@ -97,4 +102,17 @@ it('GIVEN a collection that fails to open THEN that use fails and the next one o
   expect([opened[1].docent.isClosed, opened[2].docent.isClosed]).toEqual([true, true]);
   expect((base.docent as FakeDocent).isClosed).toBe(false);
   await expect(registry.forGuild(A)).rejects.toThrow('the bot is stopping');
+});
+
+it('GIVEN a collection whose watcher cannot start THEN that use fails and its pipeline is closed, not leaked; the next use opens it again', async () => {
+  const { registry, opened, release, failStart } = setup();
+  failStart();
+  const failing = registry.forGuild(A);
+  await release(0);
+  await expect(failing).rejects.toThrow('cannot watch the folder');
+  expect(opened[0].docent.isClosed).toBe(true);
+  const retry = registry.forGuild(A);
+  await release(1);
+  expect((await retry).collection).toBe('acme');
+  await registry.close();
 });
