@@ -219,6 +219,12 @@ export function createBot(opts: CreateBotOptions): Bot {
         await login();
       }
       await ready;
+      // the collections of this shard's servers open now, in the background, not on their first
+      // command: opening one (loading or first building its index) can take longer than the 3 s
+      // Discord gives an interaction for its first reply
+      for (const guildId of client.guilds.cache.keys()) {
+        if (!stopped && context.collections.of(guildId).own) context.collections.forGuild(guildId).catch(() => {}); // logged by the registry
+      }
       // re-indexes on its own when the corpus changes, and tells the moderator channel
       if (!stopped && isFirstShard(client)) corpusWatch = startCorpusWatch(context);
       // fetches the URL documents again every DOCENT_SYNC_INTERVAL, and tells the moderator channel

@@ -67,6 +67,11 @@ async function slash(opts: Parameters<Harness['standIn']['injectSlash']>[0]) {
 const asModerator = (name: string, channelId: string, options: Parameters<Harness['standIn']['injectSlash']>[0]['options'] = []) =>
   slash({ name, channelId, options, permissions: MANAGE_GUILD_PERMISSIONS });
 
+it('GIVEN the bot started THEN the collections of its servers are opening already, before any command (a first command would not wait for an index to load)', async () => {
+  expect(h.bot.context.collections.opened().sort()).toEqual(['acme', 'beta']);
+  expect((await h.bot.context.collections.context('beta')).collection).toBe('beta');
+});
+
 it('a document server A’s moderator adds is answered and cited in A only: B’s members get no answer from it and B’s /sources does not list it', async () => {
   expect((await ask('What is the capital of Mars?')).content).not.toContain('Mars is');
 
