@@ -7,7 +7,7 @@
  *
  * No sleeps order anything: workers act only when told to and say when they have (acquired,
  * contending, released); the test releases or kills a holder only once every other worker is
- * already contending. Default 8 rounds (a few seconds); `DOCENT_STRESS=1` runs 200.
+ * already contending. Default 4 rounds, each start state once (a few seconds); `DOCENT_STRESS=1` runs 200.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -21,7 +21,7 @@ import { REPO, deadPid } from '../support/lifecycle-helpers.js';
 
 const WORKER = path.join(REPO, 'tests', 'fixtures', 'lock-worker.ts');
 const STRESS = process.env.DOCENT_STRESS === '1';
-const ROUNDS = STRESS ? 200 : 8;
+const ROUNDS = STRESS ? 200 : 4;
 const OTHER_HOST = 'container-b';
 const PID_NS = (() => {
   try {
