@@ -182,10 +182,19 @@ export class InsightsStore {
       // the shards of `start:sharded` share this file: wait for another process's write instead of failing with SQLITE_BUSY
       db = createClient({ url: `file:${file}`, timeout: 5_000 });
       await db.batch(SCHEMA, 'write');
-      const columns = new Set((await db.execute('PRAGMA table_info(questions)')).rows.map((row) => String(row.name)));
-      const missing = ADDED_COLUMNS.filter((c) => !columns.has(c.column)).flatMap((c) => c.add(defaultCollection));
+      const missingNow = async () => {
+        const columns = new Set((await db.execute('PRAGMA table_info(questions)')).rows.map((row) => String(row.name)));
+        return ADDED_COLUMNS.filter((c) => !columns.has(c.column));
+      };
+      const missing = await missingNow();
       // all or nothing: a database is either migrated or as it was
-      if (missing.length) await db.batch(missing, 'write');
+      if (missing.length) {
+        await db.batch(missing.flatMap((c) => c.add(defaultCollection)), 'write').catch(async (err: unknown) => {
+          // another process (a shard starting beside this one) added them first: its batch, all or
+          // nothing too, left the database migrated
+          if ((await missingNow()).length) throw err;
+        });
+      }
     } catch (err) {
       throw new InsightsError('INSIGHTS_UNREADABLE', `The questions database ${file} could not be opened: ${(err as Error).message}`, { cause: err });
     }
