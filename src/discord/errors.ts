@@ -1,4 +1,6 @@
-import { UserError } from '../errors.js';
+import { loadConfig, type Config } from '../config.js';
+import { errorMessage, UserError } from '../errors.js';
+import { addSecret, redact } from '../log.js';
 
 /** Start-up failures of the bot; their messages are safe to print as they are. */
 export class DiscordStartError extends UserError {}
@@ -16,4 +18,26 @@ export function tokenInvalidError(cause?: unknown): DiscordStartError {
       '(your application → Bot → Reset Token) into DISCORD_TOKEN in .env and try again.',
     { cause },
   );
+}
+
+/**
+ * The config of a bot process (`npm start`, the sharding manager), with the token registered as a
+ * secret; or null after printing why it cannot start (a bad variable, no token) and setting exit code 1.
+ */
+export function loadStartConfig(): Config | null {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(redact(`Configuration error: ${errorMessage(err)}\n`));
+    process.exitCode = 1;
+    return null;
+  }
+  if (!config.discord.token) {
+    process.stderr.write(TOKEN_MISSING_MESSAGE + '\n');
+    process.exitCode = 1;
+    return null;
+  }
+  addSecret(config.discord.token);
+  return config;
 }

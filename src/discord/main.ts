@@ -2,29 +2,16 @@
  * `npm start`: the Discord bot over the real pipeline.
  * Without DISCORD_TOKEN it explains how to set it (and how to ask without Discord) and exits 1.
  */
-import { loadConfig, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
-import { addSecret, createLogger, redact, type Logger } from '../log.js';
+import { createLogger, redact, type Logger } from '../log.js';
 import type { DocentApi } from '../pipeline.js';
 import { createBot, type Bot } from './bot.js';
-import { TOKEN_MISSING_MESSAGE } from './errors.js';
+import { loadStartConfig } from './errors.js';
 import { fetchGatewayBot } from './gateway.js';
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    process.stderr.write(redact(`Configuration error: ${errorMessage(err)}\n`));
-    process.exitCode = 1;
-    return;
-  }
-  if (!config.discord.token) {
-    process.stderr.write(TOKEN_MISSING_MESSAGE + '\n');
-    process.exitCode = 1;
-    return;
-  }
-  addSecret(config.discord.token);
+  const config = loadStartConfig();
+  if (!config) return;
   // a shard of `start:sharded` says which one in every line
   const shard = process.env.SHARDING_MANAGER && process.env.SHARDS ? { shard: Number(process.env.SHARDS) } : {};
   const logger: Logger = createLogger({ level: config.logLevel, base: { app: 'docent', ...shard } });

@@ -7,10 +7,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ShardingManager } from 'discord.js';
-import { loadConfig, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
-import { addSecret, createLogger, redact, type Logger } from '../log.js';
-import { TOKEN_MISSING_MESSAGE } from './errors.js';
+import { createLogger, redact, type Logger } from '../log.js';
+import { loadStartConfig } from './errors.js';
 import { fetchGatewayBot } from './gateway.js';
 import { AnswerLimiter } from './limiter.js';
 import { LimiterHost } from './shard-limiter.js';
@@ -18,20 +17,8 @@ import { planShards, type ShardPlan } from './shard-plan.js';
 import { superviseShards } from './shard-supervisor.js';
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    process.stderr.write(redact(`Configuration error: ${errorMessage(err)}\n`));
-    process.exitCode = 1;
-    return;
-  }
-  if (!config.discord.token) {
-    process.stderr.write(TOKEN_MISSING_MESSAGE + '\n');
-    process.exitCode = 1;
-    return;
-  }
-  addSecret(config.discord.token);
+  const config = loadStartConfig();
+  if (!config) return;
   const logger: Logger = createLogger({ level: config.logLevel, base: { app: 'docent', component: 'shard-manager' } });
 
   let plan: ShardPlan;
