@@ -7,62 +7,38 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
-import type { APIUser } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Db } from '../../src/index/postgres/db.js';
-import { cleanEnv, spawnLogged, type LoggedProcess } from '../support/bot-process.js';
-import { DiscordStandIn, MANAGE_GUILD_PERMISSIONS, type RecordedRequest } from '../support/discord-stand-in/index.js';
-import { BIN } from '../support/dist.js';
-import { ROOT } from '../support/temp-project.js';
+import { MANAGE_GUILD_PERMISSIONS } from '../support/discord-stand-in/index.js';
+import { startShardedBot, type ShardedBot } from '../support/sharded-bot.js';
 
-const isReplyTo = (id: string) => (r: RecordedRequest) => r.method === 'POST' && r.body?.message_reference?.message_id === id && r.status === 200;
-
-let standIn: DiscordStandIn;
-let work: string;
-let manager: LoggedProcess;
-let guild0: { guildId: string; channelId: string };
-let guild1: { guildId: string; channelId: string };
 const collection = `sharded-${randomUUID().slice(0, 8)}`;
+let sb: ShardedBot;
+let standIn: ShardedBot['standIn'];
+let guild0: ShardedBot['guild0'];
+let guild1: ShardedBot['guild1'];
+let ask: ShardedBot['ask'];
 
 beforeAll(async () => {
-  standIn = await DiscordStandIn.start({ shards: 2, maxConcurrency: 2 });
-  guild0 = standIn.addGuild({ shard: 0, of: 2 });
-  guild1 = standIn.addGuild({ shard: 1, of: 2 });
-  work = await mkdtemp(path.join(os.tmpdir(), 'docent-sharded-pg-'));
-  await cp(path.join(ROOT, 'corpus'), path.join(work, 'corpus'), { recursive: true });
-  manager = spawnLogged([BIN, 'bot', '--sharded'], {
-    cwd: work,
-    env: cleanEnv({
-      DISCORD_TOKEN: standIn.token,
-      DISCORD_API_URL: standIn.apiUrl,
+  sb = await startShardedBot(
+    {
       DOCENT_STORE: 'postgres',
       DATABASE_URL: inject('pgUrl'),
       DOCENT_DEFAULT_COLLECTION: collection,
-      DOCENT_EMBEDDER: 'hash',
       DOCENT_WATCH: 'off',
       DOCENT_REFRESH_MS: '0',
       DISCORD_RATE_LIMIT_PER_MINUTE: '2',
-      LOG_LEVEL: 'info',
-    }),
-  });
-  await manager.waitForLine((l) => l.msg === 'all shards ready');
+    },
+    'docent-sharded-pg-',
+  );
+  ({ standIn, guild0, guild1, ask } = sb);
 });
 
 afterAll(async () => {
-  manager?.child.kill('SIGKILL');
-  await standIn?.close();
-  if (work) await rm(work, { recursive: true, force: true });
+  await sb?.stop();
 });
-
-async function ask(user: APIUser, channelId: string, question: string) {
-  const after = standIn.mark();
-  const q = standIn.injectMessage({ content: `<@${standIn.botUser.id}> ${question}`, mentionBot: true, author: user, channelId });
-  return standIn.waitForRequest(isReplyTo(q.id), { after });
-}
 
 describe('npm run start:sharded over the Postgres store', () => {
   it('GIVEN two shards THEN each answers from the collection in Postgres, and no local index is written', async () => {
@@ -71,7 +47,7 @@ describe('npm run start:sharded over the Postgres store', () => {
       expect(reply.body.content).toContain('Wukong');
       expect(reply.body.embeds[0].fields[0].value).toContain('alibaba-agentic-ai-strategy-q3-fy2026.md');
     }
-    expect(existsSync(path.join(work, '.docent', 'index'))).toBe(false);
+    expect(existsSync(path.join(sb.work, '.docent', 'index'))).toBe(false);
     const db = Db.create(inject('pgUrl'));
     try {
       const row = (await db.query<{ serving: string }>('SELECT serving FROM docent_collections WHERE collection = $1', [collection])).rows[0];

@@ -8,58 +8,37 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
-import type { APIUser } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, spawnLogged, type LoggedProcess } from '../support/bot-process.js';
-import { DiscordStandIn, MANAGE_GUILD_PERMISSIONS, shardForGuild, type RecordedRequest } from '../support/discord-stand-in/index.js';
-import { BIN, DIST_SHARDED } from '../support/dist.js';
+import { DiscordStandIn, MANAGE_GUILD_PERMISSIONS, shardForGuild } from '../support/discord-stand-in/index.js';
+import { DIST_SHARDED } from '../support/dist.js';
+import { isReplyTo, startShardedBot, type ShardedBot } from '../support/sharded-bot.js';
 import { ROOT } from '../support/temp-project.js';
 
-// not discord-harness's copy: importing it loads the whole bot into the test process, which only spawns it
-const isReplyTo = (id: string) => (r: RecordedRequest) => r.method === 'POST' && r.body?.message_reference?.message_id === id && r.status === 200;
-
+let sb: ShardedBot;
 let standIn: DiscordStandIn;
-let work: string;
 let manager: LoggedProcess;
-let guild0: { guildId: string; channelId: string };
-let guild1: { guildId: string; channelId: string };
+let guild0: ShardedBot['guild0'];
+let guild1: ShardedBot['guild1'];
+let ask: ShardedBot['ask'];
 
 beforeAll(async () => {
-  // Discord's recommendation is 2 shards, both may identify at once
-  standIn = await DiscordStandIn.start({ shards: 2, maxConcurrency: 2 });
-  guild0 = standIn.addGuild({ shard: 0, of: 2 });
-  guild1 = standIn.addGuild({ shard: 1, of: 2 });
-  work = await mkdtemp(path.join(os.tmpdir(), 'docent-sharded-'));
-  await cp(path.join(ROOT, 'corpus'), path.join(work, 'corpus'), { recursive: true });
-  // what `npm run start:sharded` runs (npm's own start-up left out)
-  manager = spawnLogged([BIN, 'bot', '--sharded'], {
-    cwd: work,
-    env: cleanEnv({
-      DISCORD_TOKEN: standIn.token,
-      DISCORD_API_URL: standIn.apiUrl,
-      DOCENT_EMBEDDER: 'hash',
-      LOG_LEVEL: 'info',
+  sb = await startShardedBot(
+    {
       // watched by shard 0 only
       DOCENT_WATCH: 'auto',
       // a re-index in one shard is seen by the other on its next question
       DOCENT_REFRESH_MS: '0',
       DISCORD_RATE_LIMIT_PER_MINUTE: '2',
-    }),
-  });
-  await manager.waitForLine((l) => l.msg === 'all shards ready');
+    },
+    'docent-sharded-',
+  );
+  ({ standIn, manager, guild0, guild1, ask } = sb);
 });
 
 afterAll(async () => {
-  manager?.child.kill('SIGKILL');
-  await standIn?.close();
-  if (work) await rm(work, { recursive: true, force: true });
+  await sb?.stop();
 });
-
-async function ask(user: APIUser, channelId: string, question: string) {
-  const after = standIn.mark();
-  const q = standIn.injectMessage({ content: `<@${standIn.botUser.id}> ${question}`, mentionBot: true, author: user, channelId });
-  return standIn.waitForRequest(isReplyTo(q.id), { after });
-}
 
 describe('npm run start:sharded', () => {
   it('GIVEN DISCORD_SHARD_COUNT unset THEN the manager asks DISCORD_API_URL for the count, and each shard identifies as [id, 2] and is sent only its own guilds', async () => {
