@@ -11,6 +11,7 @@ import { runBench, type BenchOptions } from './bench/run.js';
 import { runStoreBench } from './bench/stores.js';
 import type { StoreKind } from '../src/index/index-store.js';
 import { addSecret, redact } from '../src/log.js';
+import { describeUrl } from '../src/config.js';
 import { renderScale, runScale } from './bench/scale.js';
 
 const USAGE = `Usage
@@ -198,7 +199,7 @@ async function mainStores(cmd: Extract<BenchCommand, { help: false }>) {
       stores: cmd.stores,
       queryBudgetMs: cmd.queryBudgetMs,
       databaseUrl: cmd.databaseUrl ?? db!.url,
-      databaseLabel: db?.label ?? `the database at ${describeDatabase(cmd.databaseUrl!)} (collections bench-<size>-<run> are left there)`,
+      databaseLabel: db?.label ?? `the database at ${describeUrl(cmd.databaseUrl!)} (collections bench-<size>-<run> are left there)`,
       log,
     });
     report.databasePeakRssMB = db?.peakRssMB() ?? null;
@@ -209,11 +210,6 @@ async function mainStores(cmd: Extract<BenchCommand, { help: false }>) {
   }
 }
 
-/** host:port/database of a URL, never its user or password. */
-function describeDatabase(url: string): string {
-  const u = new URL(url);
-  return `${u.host}${u.pathname}`;
-}
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('scripts/bench.ts')) {
   main().catch((err) => {

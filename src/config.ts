@@ -218,6 +218,12 @@ function postgresUrl(env: Env, name: string): string | undefined {
   return v;
 }
 
+/** `postgres://host:port/database` of a database URL, without user or password: how messages name it. */
+export function describeUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);

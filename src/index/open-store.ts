@@ -3,7 +3,7 @@
  * and the CLI only see the `IndexStore` interface. The Postgres store and its driver are imported
  * only when it is chosen, so the local path loads nothing of them.
  */
-import type { Config } from '../config.js';
+import { describeUrl, type Config } from '../config.js';
 import type { IndexStore } from './index-store.js';
 import { LocalStore } from './local-store.js';
 
@@ -18,6 +18,5 @@ export async function openStore(config: Pick<Config, 'store' | 'indexDir' | 'col
 /** Where the config's index is, for messages: the index folder, or the database (host and name, never the password) and collection. */
 export function describeStore(config: Pick<Config, 'store' | 'indexDir' | 'collection' | 'databaseUrl'>): string {
   if (config.store !== 'postgres' || !config.databaseUrl) return config.indexDir;
-  const u = new URL(config.databaseUrl);
-  return `${u.protocol}//${u.host}${u.pathname} (collection ${config.collection})`;
+  return `${describeUrl(config.databaseUrl)} (collection ${config.collection})`;
 }

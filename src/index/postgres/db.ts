@@ -5,13 +5,8 @@
  * with that message, the next one after it is back succeeds.
  */
 import pg from 'pg';
+import { describeUrl } from '../../config.js';
 import { UserError } from '../../errors.js';
-
-/** `postgres://host:port/database`, without user or password. */
-export function describeUrl(url: string): string {
-  const u = new URL(url);
-  return `${u.protocol}//${u.host}${u.pathname}`;
-}
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03']);
 
